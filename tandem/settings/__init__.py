@@ -1,0 +1,6 @@
+"""Tandem settings, one module per concern; each reads its variables through `env`."""
+
+from .core import *
+from .database import *
+from .security import *
+from .tasks import *

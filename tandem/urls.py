@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
+    path("accounts/", include("accounts.urls")),
+    path("clients/", include("clients.urls")),
+    path("schedule/", include("scheduling.urls")),
+    path("documents/", include("documents.urls")),
+    path("admin/", admin.site.urls),
+]
