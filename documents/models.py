@@ -5,6 +5,7 @@ from django.db import models
 
 from accounts.models import Firm
 from clients.models import Client
+from documents.filetypes import TYPE_LABELS
 
 
 def document_storage_path(document: "Document", _uploaded_name: str) -> str:
@@ -35,6 +36,10 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.content_type, self.content_type)
 
     @property
     def is_deleted(self) -> bool:
