@@ -43,8 +43,8 @@ class CalendarPeriod:
 
     @property
     def ends_at(self) -> datetime:
-        # Each boundary is made aware on its own, so a daylight-saving change inside the week
-        # does not shift the end by an hour.
+        # Local midnight, not start + 24h per day: a day or week with a daylight-saving change
+        # is an hour shorter or longer.
         return _local_midnight(self.last + timedelta(days=1))
 
     @property

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.timezone import localtime
 
 from accounts.models import Firm
 from clients.models import Client
@@ -47,4 +48,4 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client} with {self.staff} at {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.client} with {self.staff} at {localtime(self.starts_at):%Y-%m-%d %H:%M}"
