@@ -1,60 +1,63 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both install what is missing.
 SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY := .venv/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help install run test test-sqlite test-postgres lint bench clean
+.PHONY: help install install-test run test lint test-sqlite test-postgres bench clean
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, start everything"
 	@echo "make test   install what is missing, then run every test (SQLite and PostgreSQL)"
-	@echo "make bench  run the benchmarks and write bench/results.json"
+	@echo "make bench  run the benchmarks and write bench/results.json (BENCH=clients_list for one)"
 
 install: .venv/.installed node_modules/.installed
 
+install-test: install
+	scripts/system_packages chromium postgresql
+
 .venv/.installed: pyproject.toml requirements.lock
-	@test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install --quiet --upgrade pip
+	@test -x $(PY) || { scripts/system_packages venv && $(PYTHON) -m venv .venv; }
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	scripts/system_packages node
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
-
-/usr/bin/chromium:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-
-.PHONY: postgres-binaries
-postgres-binaries:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_seed
-	scripts/run_demo
+	$(PY) scripts/run_demo
 
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 
-test: install /usr/bin/chromium postgres-binaries lint test-sqlite test-postgres
+test: install-test lint test-sqlite test-postgres
 
-test-sqlite: install /usr/bin/chromium
-	$(PY) -m pytest -n 2 --dist loadfile
+# pytest exits 5 when it collects no test; an empty selection is a note, not a failure.
+PYTEST = scripts/pytest_allow_empty $(PY) -m pytest
+
+test-sqlite: install-test
+	$(PYTEST) -n 2 --dist loadfile
 
 # The tests that exercise locking, concurrency and the task queue, again on a real server.
-test-postgres: install postgres-binaries
-	DATABASE_URL=$$(scripts/pg_test_server start) $(PY) -m pytest -m postgres
+test-postgres: install-test
+	database_url=$$(scripts/pg_test_server start); \
+	DATABASE_URL=$$database_url $(PYTEST) -m postgres -n 2 --dist loadfile
 
-bench: install postgres-binaries
-	$(PY) -m bench
+bench: install
+	scripts/system_packages postgresql
+	postgres_url=$$(scripts/pg_test_server start); \
+	BENCH_POSTGRES_URL=$$postgres_url $(PY) -m bench $(BENCH)
 
 clean:
+	-scripts/pg_test_server stop
 	rm -rf .venv node_modules var
