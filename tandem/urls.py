@@ -8,5 +8,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("schedule/", include("scheduling.urls")),
     path("documents/", include("documents.urls")),
+    path("addons/", include("integrations.urls")),
     path("admin/", admin.site.urls),
 ]

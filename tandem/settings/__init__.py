@@ -2,5 +2,6 @@
 
 from .core import *
 from .database import *
+from .integrations import *
 from .security import *
 from .tasks import *

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "clients",
     "scheduling",
     "documents",
+    "integrations",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+from integrations.connectors.xpm.connector import XpmConnector
+
+__all__ = ["XpmConnector"]

@@ -1,0 +1,88 @@
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Firm
+from integrations.connectors.registry import provider_name
+from integrations.crypto import EncryptedTextField
+
+
+class ConnectionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_REAUTHORISATION = "needs_reauthorisation", "Needs reauthorisation"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class Connection(models.Model):
+    """One authorised link between a firm and one account of an external system.
+
+    A disconnected connection keeps its row, so the links and sync history that refer to it
+    stay readable, and connecting the same account again revives it.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="connections")
+    provider = models.CharField(max_length=40)
+    external_account_id = models.CharField(
+        max_length=100, help_text="The account at the provider, e.g. the Xero tenant id."
+    )
+    external_account_name = models.CharField(max_length=255)
+    # What the provider calls this authorised link, so that disconnecting can revoke it there.
+    provider_connection_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=30, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE
+    )
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider", "external_account_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "provider", "external_account_id"],
+                name="connection_unique_account_per_firm",
+            ),
+        ]
+        indexes = [models.Index(fields=["firm", "status"], name="connection_firm_status")]
+
+    def __str__(self) -> str:
+        return f"{self.provider_name}: {self.external_account_name}"
+
+    @property
+    def provider_name(self) -> str:
+        return provider_name(self.provider)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ConnectionStatus.ACTIVE
+
+    @property
+    def needs_reauthorisation(self) -> bool:
+        return self.status == ConnectionStatus.NEEDS_REAUTHORISATION
+
+
+class Credential(models.Model):
+    """The OAuth tokens of one connection, encrypted at rest.
+
+    A row of its own so that refreshing can lock it (`select_for_update`) without holding up
+    anything that only reads the connection.
+    """
+
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, related_name="credential", primary_key=True
+    )
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField(blank=True)
+    access_token_expires_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Credential of {self.connection}"
+
+    def expires_within(self, margin: timedelta, *, now: datetime | None = None) -> bool:
+        return self.access_token_expires_at <= (now or timezone.now()) + margin

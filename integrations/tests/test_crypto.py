@@ -1,0 +1,62 @@
+import io
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connection as db
+
+from integrations import crypto
+from integrations.models import Credential
+from integrations.tests.factories import CredentialFactory
+
+
+def _stored_columns(credential: Credential) -> tuple[str, str]:
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM integrations_credential "
+            "WHERE connection_id = %s",
+            [credential.pk],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db
+def test_tokens_are_stored_encrypted_and_read_back_in_plaintext():
+    credential = CredentialFactory(access_token="secret-access", refresh_token="secret-refresh")
+
+    stored_access, stored_refresh = _stored_columns(credential)
+    assert "secret-access" not in stored_access
+    assert "secret-refresh" not in stored_refresh
+    reloaded = Credential.objects.get(pk=credential.pk)
+    assert (reloaded.access_token, reloaded.refresh_token) == ("secret-access", "secret-refresh")
+
+
+@pytest.mark.django_db
+def test_rotating_keys_reencrypts_under_the_new_key_and_old_keys_can_go(settings):
+    old_key = settings.TANDEM_ENCRYPTION_KEYS[0]
+    credential = CredentialFactory(access_token="secret-access")
+    new_key = Fernet.generate_key().decode()
+
+    settings.TANDEM_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("encryption_keys_rotate", stdout=io.StringIO())
+    settings.TANDEM_ENCRYPTION_KEYS = [new_key]
+
+    assert Credential.objects.get(pk=credential.pk).access_token == "secret-access"
+    assert Fernet(new_key).decrypt(_stored_columns(credential)[0].encode()) == b"secret-access"
+
+
+@pytest.mark.django_db
+def test_a_credential_encrypted_under_a_removed_key_says_so(settings):
+    credential = CredentialFactory()
+    settings.TANDEM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    with pytest.raises(ImproperlyConfigured, match="removed"):
+        Credential.objects.get(pk=credential.pk)
+
+
+def test_a_malformed_key_is_refused_with_the_setting_named(settings):
+    settings.TANDEM_ENCRYPTION_KEYS = ["not-a-key"]
+
+    with pytest.raises(ImproperlyConfigured, match="TANDEM_ENCRYPTION_KEYS"):
+        crypto.encrypt("anything")
