@@ -29,16 +29,16 @@ class AppointmentForm(forms.Form):
     staff = forms.ModelChoiceField(queryset=None, label="Staff member")
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="Leave empty to use the duration.",
-    )
+    end_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     duration = forms.TypedChoiceField(
-        choices=DURATION_CHOICES, coerce=int, initial=60, required=False
+        label="Or duration",
+        choices=DURATION_CHOICES,
+        coerce=int,
+        initial=60,
+        required=False,
     )
     location = forms.CharField(max_length=200, required=False)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 1}), required=False)
 
     def __init__(self, *args, firm: Firm, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +100,9 @@ class AppointmentStatusForm(forms.Form):
 class CalendarForm(forms.Form):
     view = forms.ChoiceField(choices=CalendarView.choices, required=False)
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    staff = forms.ModelChoiceField(queryset=None, required=False, empty_label="Everyone")
+    staff = forms.ModelChoiceField(
+        queryset=None, label="Staff member", required=False, empty_label="Everyone"
+    )
 
     def __init__(self, *args, firm: Firm, **kwargs):
         super().__init__(*args, **kwargs)
