@@ -22,7 +22,6 @@ install-test: install
 .venv/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || { scripts/system_packages venv && $(PYTHON) -m venv .venv; }
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -32,6 +31,7 @@ node_modules/.installed: package.json package-lock.json
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo_seed
 	$(PY) scripts/run_demo
 
