@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import firm_member_required
 from clients.models import Client
@@ -122,11 +122,12 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @firm_member_required
+@require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    form = CalendarForm(request.GET, firm=request.firm)
+    today = timezone.localdate()
+    form = CalendarForm(request.GET or None, firm=request.firm, initial={"date": today})
     filters = form.cleaned_data if form.is_valid() else {}
     view = CalendarView(filters.get("view") or CalendarView.WEEK)
-    today = timezone.localdate()
     period = CalendarPeriod.containing(view, filters.get("date") or today)
     staff = filters.get("staff")
 

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import factory
 from django.utils import timezone
@@ -7,6 +7,13 @@ from accounts.models import Role
 from accounts.tests.factories import MembershipFactory
 from clients.tests.factories import CompanyFactory
 from scheduling.models import Appointment
+
+DAY = date(2030, 3, 4)  # a Monday, in New Zealand daylight time (UTC+13)
+
+
+def at(hh_mm: str, day: date = DAY) -> datetime:
+    """The time `hh_mm` on `day` in the firm's time zone (settings.TIME_ZONE)."""
+    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hh_mm)))
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from scheduling.calendar import CalendarPeriod, CalendarView, calendar_rows
 from scheduling.models import Appointment
+from scheduling.tests.factories import at
 
 
 def test_a_week_runs_monday_to_sunday():
@@ -44,16 +45,12 @@ def _appointment(staff, start: datetime, hours: int = 1) -> Appointment:
     return Appointment(staff=staff, starts_at=start, ends_at=start + timedelta(hours=hours))
 
 
-def _local(day: date, hh_mm: str) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hh_mm)))
-
-
 def test_rows_place_appointments_on_their_local_day():
     sam, aroha = UserFactory.build(pk=1), UserFactory.build(pk=2)
     period = CalendarPeriod.containing(CalendarView.WEEK, date(2025, 3, 3))
     # 08:00 on Tuesday in Auckland is still Monday in UTC.
-    tuesday_morning = _appointment(sam, _local(date(2025, 3, 4), "08:00"))
-    friday = _appointment(aroha, _local(date(2025, 3, 7), "15:00"))
+    tuesday_morning = _appointment(sam, at("08:00", date(2025, 3, 4)))
+    friday = _appointment(aroha, at("15:00", date(2025, 3, 7)))
 
     rows = calendar_rows(
         period=period, staff_members=[sam, aroha], appointments=[tuesday_morning, friday]
@@ -67,7 +64,7 @@ def test_rows_place_appointments_on_their_local_day():
 def test_rows_show_an_appointment_that_began_before_the_period_on_its_first_day():
     sam = UserFactory.build(pk=1)
     period = CalendarPeriod.containing(CalendarView.DAY, date(2025, 3, 4))
-    overnight = _appointment(sam, _local(date(2025, 3, 3), "23:00"), hours=2)
+    overnight = _appointment(sam, at("23:00", date(2025, 3, 3)), hours=2)
 
     rows = calendar_rows(period=period, staff_members=[sam], appointments=[overnight])
 
@@ -77,7 +74,7 @@ def test_rows_show_an_appointment_that_began_before_the_period_on_its_first_day(
 def test_rows_keep_appointments_of_someone_no_longer_listed():
     sam, former = UserFactory.build(pk=1), UserFactory.build(pk=2)
     period = CalendarPeriod.containing(CalendarView.DAY, date(2025, 3, 4))
-    theirs = _appointment(former, _local(date(2025, 3, 4), "09:00"))
+    theirs = _appointment(former, at("09:00", date(2025, 3, 4)))
 
     rows = calendar_rows(period=period, staff_members=[sam], appointments=[theirs])
 

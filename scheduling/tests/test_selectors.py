@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.http import Http404
@@ -15,13 +15,7 @@ from scheduling.selectors import (
     staff_list,
     staff_schedule,
 )
-from scheduling.tests.factories import AppointmentFactory
-
-DAY = date(2030, 3, 4)
-
-
-def at(hh_mm: str, day: date = DAY) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hh_mm)))
+from scheduling.tests.factories import DAY, AppointmentFactory, at
 
 
 @pytest.fixture

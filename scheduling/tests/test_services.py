@@ -1,5 +1,3 @@
-from datetime import date, datetime, time
-
 import pytest
 from django.utils import timezone
 
@@ -8,13 +6,7 @@ from clients.tests.factories import CompanyFactory
 from scheduling.exceptions import AppointmentInvalid
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import appointment_book, appointment_status_set, appointment_update
-from scheduling.tests.factories import AppointmentFactory
-
-DAY = date(2030, 3, 4)
-
-
-def at(hh_mm: str, day: date = DAY) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hh_mm)))
+from scheduling.tests.factories import AppointmentFactory, at
 
 
 @pytest.fixture

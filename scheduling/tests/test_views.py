@@ -7,13 +7,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from clients.tests.factories import CompanyFactory
 from scheduling.models import Appointment, AppointmentStatus
-from scheduling.tests.factories import AppointmentFactory
-
-DAY = date(2030, 3, 4)  # a Monday, in New Zealand daylight time (UTC+13)
-
-
-def at(hh_mm: str, day: date = DAY) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hh_mm)))
+from scheduling.tests.factories import DAY, AppointmentFactory, at
 
 
 @pytest.fixture
