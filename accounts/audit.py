@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
 from accounts.models import AuditEvent, Firm, User
@@ -43,3 +44,12 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def target_type_label(target_type: str) -> str:
+    """The model's name as people read it: "clients.client" -> "Client"."""
+    try:
+        model = apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return target_type
+    return str(model._meta.verbose_name).capitalize()

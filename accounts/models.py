@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 
 
 class Firm(models.Model):
@@ -103,3 +104,41 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+
+class Invitation(models.Model):
+    """An offer to join a firm, sent by email, accepted once through a link before it expires.
+
+    The link's token is never stored: `accounts.tokens` derives it from `token_seed` and the
+    project's SECRET_KEY (so neither this row nor the queued email task holds it), and only its
+    hash is kept, to find the invitation when the link comes back.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("email address")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    token_seed = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["firm", "email"])]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.email}"
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked; it may still have expired."""
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

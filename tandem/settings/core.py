@@ -6,6 +6,11 @@ DEMO_SECRET_KEY = "tandem-demo-secret-key-not-for-production-use-0123456789abcde
 SECRET_KEY = env.str("TANDEM_SECRET_KEY", default=DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env.list("TANDEM_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 SITE_URL = env.str("TANDEM_SITE_URL", default="http://127.0.0.1:8000")
+# Mail (invitations) goes to the console until a real backend is configured.
+EMAIL_BACKEND = env.str(
+    "TANDEM_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("TANDEM_FROM_EMAIL", default="Tandem <tandem@localhost>")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
