@@ -161,12 +161,12 @@ class XpmApp:
             return error.get_response(request.environ)
         except HTTPException as error:
             return error.get_response(request.environ)
-        if not endpoint.startswith("sandbox_"):
-            failure = self._request_fault(request, is_api=is_api)
-            if failure is not None:
-                return failure
         if endpoint.startswith("api:"):
             return self.api(request, endpoint.removeprefix("api:"), args)
+        if not endpoint.startswith("sandbox_"):
+            failure = self._request_fault(request, is_api=False)
+            if failure is not None:
+                return failure
         return getattr(self, endpoint)(request, **args)
 
     def _request_fault(self, request: Request, *, is_api: bool) -> Response | None:
@@ -364,7 +364,7 @@ class XpmApp:
         self.stats.api_call_start(API_ROUTES[name][0].split("/<")[0])
         response = None
         try:
-            response = self._api(request, name, args)
+            response = self._request_fault(request, is_api=True) or self._api(request, name, args)
             return response
         finally:
             self.stats.api_call_end(response.status_code if response is not None else 500)

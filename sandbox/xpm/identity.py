@@ -370,4 +370,6 @@ def _pkce_matches(challenge: str, verifier: str | None) -> bool:
 
 
 def _utc_text(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
+    # Xero writes seven fraction digits and, in practice, no offset; the spec's date-time
+    # format needs one, so the sandbox adds "Z". Clients should accept both.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")

@@ -5,6 +5,7 @@ from those pools with one seeded `random.Random`, which keeps 100,000 clients to
 and makes the data a pure function of (seed, number of clients).
 """
 
+import functools
 import random
 import re
 import uuid
@@ -116,6 +117,12 @@ NOTE_TEXTS = (
     ("Call back", "Asked us to call after the end of the quarter about provisional tax."),
     ("Records", "Sends bank statements as PDFs; reconcile before the GST return."),
 )
+BIRTH_DATES = tuple(
+    (datetime(1940, 1, 1) + timedelta(days=day)).isoformat() for day in range(0, 65 * 365, 3)
+)
+START_DATES = tuple(
+    (datetime(2005, 1, 1) + timedelta(days=day)).isoformat() for day in range(0, 20 * 365, 2)
+)
 NOT_LETTERS = re.compile(r"[^A-Z]")
 NOT_EMAIL_LOCAL = re.compile(r"[^a-z0-9.]")
 EMAIL_DOMAINS = ("example.co.nz", "mail.example.co.nz", "example.com.au", "example.com")
@@ -141,6 +148,7 @@ class Pools:
     au_streets: tuple[str, ...]
 
 
+@functools.cache
 def pools_build(seed: int) -> Pools:
     nz = Faker("en_NZ")
     au = Faker("en_AU")
@@ -175,6 +183,9 @@ class _QuickRandom(random.Random):
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
+    def randrange(self, stop: int) -> int:
+        return int(self.random() * stop)
+
 
 class _Generator:
     def __init__(self, *, seed: int, pools: Pools) -> None:
@@ -187,8 +198,9 @@ class _Generator:
         variant = "89ab"[int(bits[16], 16) & 3]
         return f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-{variant}{bits[17:20]}-{bits[20:]}"
 
-    def digits(self, count: int) -> str:
-        return f"{int(self.rng.random() * 10**count):0{count}d}"
+    def digits(self) -> str:
+        """78 random decimal digits: one draw serves every number of a record."""
+        return str(self.rng.getrandbits(256)).zfill(78)
 
     def client_code(self, name: str) -> str:
         letters = NOT_LETTERS.sub("", name.upper())[:3].ljust(3, "X")
@@ -200,23 +212,23 @@ class _Generator:
         back = MODIFIED_SPREAD * (self.rng.random() ** 2)
         return (MODIFIED_ANCHOR - back).replace(microsecond=0)
 
-    def location(self, fields: dict, country: str) -> str:
-        """Fill in the address and phone of `fields`; return a mobile number to go with them."""
+    def location(self, fields: dict, country: str, d: str) -> str:
+        """Fill in the address and phone of `fields` from the digits `d`; return a mobile."""
         rng = self.rng
         if country == "New Zealand":
             region, area = rng.choice(NZ_REGIONS)
             city = rng.choice(self.pools.nz_cities)
             street = rng.choice(self.pools.nz_streets)
-            postcode = self.digits(4)
-            phone = f"{area} {rng.randint(200, 999)} {self.digits(4)}"
-            mobile = f"02{rng.choice('1279')} {self.digits(3)} {self.digits(4)}"
+            postcode = d[-4:]
+            phone = f"{area} {rng.randint(200, 999)} {d[-8:-4]}"
+            mobile = f"02{'1279'[int(d[-9]) % 4]} {d[-12:-9]} {d[-16:-12]}"
         else:
             region, area, lead = rng.choice(AU_STATES)
             city = rng.choice(self.pools.au_cities)
             street = rng.choice(self.pools.au_streets)
-            postcode = lead + self.digits(3)
-            phone = f"({area}) {rng.randint(5, 9)}{self.digits(3)} {self.digits(4)}"
-            mobile = f"04{self.digits(2)} {self.digits(3)} {self.digits(3)}"
+            postcode = lead + d[-3:]
+            phone = f"({area}) {rng.randint(5, 9)}{d[-7:-4]} {d[-11:-7]}"
+            mobile = f"04{d[-13:-11]} {d[-16:-13]} {d[-19:-16]}"
         fields["address"] = f"{rng.randint(1, 480)} {street}"
         fields["city"] = city
         fields["region"] = region
@@ -231,10 +243,10 @@ class _Generator:
             fields["postalCountry"] = country
         return mobile
 
-    def tax_number(self, country: str) -> str:
+    def tax_number(self, country: str, d: str) -> str:
         if country == "New Zealand":
-            return f"{self.digits(3)}-{self.digits(3)}-{self.digits(3)}"
-        return f"{self.digits(3)} {self.digits(3)} {self.digits(3)}"
+            return f"{d[-22:-19]}-{d[-25:-22]}-{d[-28:-25]}"
+        return f"{d[-22:-19]} {d[-25:-22]} {d[-28:-25]}"
 
     def person_name(self) -> tuple[str, str, str, str, str]:
         rng = self.rng
@@ -253,15 +265,17 @@ class _Generator:
         cleaned = NOT_EMAIL_LOCAL.sub("", local.lower())
         return f"{cleaned}@{self.rng.choice(EMAIL_DOMAINS)}"
 
-    def base_fields(self, *, seq: int, name: str, country: str) -> tuple[dict, str]:
+    def base_fields(self, *, seq: int, name: str, country: str) -> tuple[dict, str, str]:
+        """Fields every kind of client has, a mobile number, and unused digits for the rest."""
         rng = self.rng
         fields = {"uuid": self.uuid(), "name": name}
-        mobile = self.location(fields, country)
+        d = self.digits()
+        mobile = self.location(fields, country, d)
         fields |= {
             "isProspect": "Yes" if rng.random() < 0.03 else "No",
             "isArchived": "Yes" if rng.random() < 0.05 else "No",
             "isDeleted": "No",
-            "taxNumber": self.tax_number(country),
+            "taxNumber": self.tax_number(country, d),
             "balanceMonth": 3 if country == "New Zealand" else 6,
             "gstRegistered": "Yes" if rng.random() < 0.6 else "No",
             "clientCode": self.client_code(name),
@@ -273,22 +287,21 @@ class _Generator:
             fields["jobManager"] = rng.choice(STAFF)
         if rng.random() < 0.4:
             fields["type"] = rng.choice(CLIENT_TYPES)
-        return fields, mobile
+        return fields, mobile, d[:-28]
 
     def individual(self, seq: int) -> Client:
         rng = self.rng
         country = "New Zealand" if rng.random() < 0.6 else "Australia"
         title, gender, first, middle, last = self.person_name()
         name = " ".join(part for part in (first, middle, last) if part)
-        fields, mobile = self.base_fields(seq=seq, name=name, country=country)
-        birth = datetime(1940, 1, 1) + timedelta(days=rng.randint(0, 65 * 365))
+        fields, mobile, _ = self.base_fields(seq=seq, name=name, country=country)
         fields |= {
             "title": title,
             "gender": gender,
             "firstName": first,
             "lastName": last,
             "email": self.email(f"{first}.{last}"),
-            "dateOfBirth": birth.isoformat(),
+            "dateOfBirth": rng.choice(BIRTH_DATES),
             "businessStructure": "Individual",
         }
         if middle:
@@ -307,7 +320,7 @@ class _Generator:
             structure, name = "Trust", self.trust_name()
         else:
             structure, name = "Partnership", self.partnership_name()
-        fields, mobile = self.base_fields(seq=seq, name=name, country=country)
+        fields, mobile, d = self.base_fields(seq=seq, name=name, country=country)
         domain_word = NOT_EMAIL_LOCAL.sub("", name.split()[0].lower()).strip(".") or "office"
         fields |= {
             "email": f"office@{domain_word}.{rng.choice(EMAIL_DOMAINS)}",
@@ -318,11 +331,11 @@ class _Generator:
         if structure == "Company":
             if country == "New Zealand":
                 fields["companyNumber"] = str(rng.randint(1000000, 8999999))
-                fields["businessNumber"] = "94290" + self.digits(8)
+                fields["businessNumber"] = "94290" + d[-8:]
             else:
-                acn = self.digits(9)
+                acn = d[-9:]
                 fields["companyNumber"] = f"{acn[:3]} {acn[3:6]} {acn[6:]}"
-                fields["businessNumber"] = f"{self.digits(2)} {acn[:3]} {acn[3:6]} {acn[6:]}"
+                fields["businessNumber"] = f"{d[-11:-9]} {acn[:3]} {acn[3:6]} {acn[6:]}"
         client = Client(seq=seq, uuid=fields["uuid"], fields=fields, modified=self.modified())
         client.mobile = mobile
         return client
@@ -387,7 +400,7 @@ class _Generator:
             kinds.append("word_order")
         kind = rng.choice(kinds)
         if kind == "typo":
-            position = rng.randrange(1, max(2, len(name) - 1))
+            position = rng.randint(1, max(1, len(name) - 2))
             if rng.random() < 0.5:
                 new_name = name[:position] + name[position + 1 :]
             else:
@@ -514,7 +527,9 @@ def _people_attach(
         return
     if not individuals:
         return
-    people = rng.sample(individuals, k=min(len(individuals), rng.randint(1, 3)))
+    # Dict keys drop a person drawn twice while keeping the draw order.
+    drawn = dict.fromkeys(rng.randrange(len(individuals)) for _ in range(rng.randint(1, 3)))
+    people = [individuals[index] for index in drawn]
     roles = RELATIONSHIP_ROLES[structure]
     for index, person in enumerate(people):
         role, position = roles[0] if index == 0 else rng.choice(roles)
@@ -522,9 +537,7 @@ def _people_attach(
             uuid=generator.uuid(),
             type=role,
             related_uuid=person.uuid,
-            start_date=(client.modified - timedelta(days=rng.randint(100, 4000)))
-            .replace(hour=0, minute=0, second=0, tzinfo=None)
-            .isoformat(),
+            start_date=rng.choice(START_DATES),
         )
         if role == "Shareholder":
             relationship.number_of_shares = rng.choice((100, 500, 1000, 5000))
