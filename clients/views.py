@@ -56,11 +56,12 @@ KIND_DESCRIPTIONS = {
 @vary_on_headers("HX-Request")
 def client_list_view(request: HttpRequest) -> HttpResponse:
     form = ClientListForm(request.GET)
-    clients = client_list(firm=request.firm, **form.filters())
+    filters = form.filters()
     return _list_render(
         request,
         form,
-        clients,
+        client_list(firm=request.firm, **filters),
+        sort=filters["sort"],
         template="clients/client_list.html",
         results_template="clients/_client_results.html",
         results_id="client-results",
@@ -73,11 +74,11 @@ def contact_list_view(request: HttpRequest) -> HttpResponse:
     form = ClientListForm(request.GET)
     filters = form.filters()
     del filters["kind"]
-    contacts = contact_list(firm=request.firm, **filters)
     return _list_render(
         request,
         form,
-        contacts,
+        contact_list(firm=request.firm, **filters),
+        sort=filters["sort"],
         template="clients/contact_list.html",
         results_template="clients/_contact_results.html",
         results_id="contact-results",
@@ -224,12 +225,12 @@ def _list_render(
     form: ClientListForm,
     clients: QuerySet[Client],
     *,
+    sort: str,
     template: str,
     results_template: str,
     results_id: str,
 ) -> HttpResponse:
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
-    sort = form.filters()["sort"]
     if _wants_fragment(request, results_id):
         template = results_template
     return _render(

@@ -190,6 +190,19 @@ class TestContactList:
         )
 
 
+class TestClientDetail:
+    def test_links_only_to_web_addresses(self, as_staff, firm):
+        site = CompanyFactory(firm=firm, website="https://kauri.example.com")
+        script = CompanyFactory(firm=firm, website="javascript:alert(1)")
+
+        site_page = as_staff.get(reverse("clients:detail", args=[site.pk])).text
+        script_page = as_staff.get(reverse("clients:detail", args=[script.pk])).text
+
+        assert '<a href="https://kauri.example.com"' in site_page
+        assert 'href="javascript:' not in script_page
+        assert "javascript:alert(1)" in script_page
+
+
 class TestClientCreate:
     def test_without_a_kind_asks_for_one(self, as_staff):
         response = as_staff.get("/clients/new/")
