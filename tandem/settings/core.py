@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "scheduling",
     "documents",
     "integrations",
+    "matching",
 ]
 
 MIDDLEWARE = [
