@@ -1,10 +1,23 @@
 """Fixtures every app's tests share: two firms, their people, and signed-in HTTP clients."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 
 from accounts.models import Role
 from accounts.tests.factories import FirmFactory, member_create
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    # SQLite tests run on a file of their own, not in memory: in-memory SQLite shares one cache
+    # between threads and refuses a second writer at once instead of making it wait, so the
+    # tests that race threads (token refresh, task claims) could not run on it.
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
 
 
 @pytest.fixture(autouse=True)

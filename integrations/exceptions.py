@@ -76,6 +76,20 @@ class BadResponse(ProviderError):
         self.detail = detail
 
 
+class ListingInterrupted(ProviderError):
+    """The provider no longer knows where a paged listing had got to."""
+
+    code = "listing_interrupted"
+    retryable = True
+
+    def __init__(self, provider: str, *, detail: str):
+        super().__init__(
+            f"{provider} lost its place in the client list ({detail}), so the listing must start "
+            "again from the beginning."
+        )
+        self.detail = detail
+
+
 class RequestRejected(ProviderError):
     code = "rejected"
 

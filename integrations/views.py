@@ -74,7 +74,7 @@ def account_select(request: HttpRequest, provider: str) -> HttpResponse:
     if not accounts:
         messages.info(request, "No authorisation is waiting for an account to be chosen.")
         return redirect("integrations:addons")
-    form = AccountChoiceForm(request.POST or None, accounts=accounts)
+    form = AccountChoiceForm(request.POST if request.method == "POST" else None, accounts=accounts)
     if form.is_valid():
         try:
             connection = services.connection_account_select(

@@ -26,7 +26,13 @@ from integrations.connectors.base import (
 from integrations.connectors.xpm.api import PROVIDER, XpmApi
 from integrations.connectors.xpm.mapping import XPM_FIELDS, kind_read, kind_write, yes
 from integrations.connectors.xpm.oauth import XeroOAuthClient
-from integrations.exceptions import BadResponse, IntegrationError
+from integrations.exceptions import (
+    AuthorisationExpired,
+    BadResponse,
+    IntegrationError,
+    ListingInterrupted,
+    RequestRejected,
+)
 from integrations.models import Connection, Credential
 from integrations.services import ACCESS_TOKEN_MARGIN, connection_access_token
 
@@ -167,7 +173,12 @@ class XpmConnector(Connector):
         params: dict[str, Any] = {"pageSize": self.PAGE_SIZE}
         if page_token is not None:
             params["pageToken"] = page_token
-        body = self.api.get("v3.1/client.api/paged-list", params)
+        try:
+            body = self.api.get("v3.1/client.api/paged-list", params)
+        except RequestRejected as error:
+            if page_token is None:
+                raise
+            raise ListingInterrupted(PROVIDER, detail=error.detail) from error
         return self._page(body.get("clients"), next_token=_next_page_token(body))
 
     def _get(self, external_id: str) -> ExternalRecord:
@@ -176,6 +187,8 @@ class XpmConnector(Connector):
 
     # Tokens: kept in memory until close to expiry, so a listing reads the database once.
     def _access_token(self, rejected: str | None) -> str:
+        if not self.connection.is_active:
+            raise AuthorisationExpired(PROVIDER)
         cached = self._credential
         if rejected is None and cached and not cached.expires_within(ACCESS_TOKEN_MARGIN):
             return cached.access_token
