@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-from bench import PEER_SEPARATOR
-
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.json"
 MODULE_PREFIX = "bench_"
@@ -24,12 +22,21 @@ def available() -> list[str]:
     )
 
 
+def split_peer(key: str, figures: dict[str, float]) -> tuple[str, str]:
+    """(figure, peer) of `key`: a peer's figure is one of ours with `_<peer>` appended."""
+    position = len(key)
+    while (position := key.rfind("_", 0, position)) > 0:
+        if key[:position] in figures:
+            return key[:position], key[position + 1 :]
+    return key, OURS
+
+
 def table(figures: dict[str, float]) -> str:
     """One row per measurement, with our figure first and each peer's in its own column."""
     rows: dict[str, dict[str, float]] = {}
     for key, value in figures.items():
-        figure, _, peer = key.partition(PEER_SEPARATOR)
-        rows.setdefault(figure, {})[peer or OURS] = value
+        figure, peer = split_peer(key, figures)
+        rows.setdefault(figure, {})[peer] = value
     peers = sorted({peer for row in rows.values() for peer in row} - {OURS})
     columns = [OURS, *peers]
     width = max(len(figure) for figure in rows)

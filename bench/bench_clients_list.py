@@ -6,7 +6,7 @@ but the socket. It runs on SQLite and on PostgreSQL, each in a database made for
 (never the demo database), in a subprocess per database so that each has its own settings.
 A second firm with its own clients makes the firm scoping real.
 
-Peers, on the same data, machine and database:
+Peers, on the same data, machine and database (their figures end in `_<peer>`):
 - `django_admin`: Django's admin changelist of the same table (50 a page, searching the same
   columns), the page a stock Django project would give;
 - `raw_sql`: the page's two queries (count and slice) through the database cursor, with no
@@ -151,7 +151,7 @@ def _measure(database: str) -> dict[str, float]:
     figures = {}
     for scenario, measured in scenarios.items():
         for peer, request in measured.items():
-            suffix = f"@{peer}" if peer else ""
+            suffix = f"_{peer}" if peer else ""
             p50, p95 = _timings(request)
             figures[f"{scenario}_p50_ms_{database}{suffix}"] = p50
             figures[f"{scenario}_p95_ms_{database}{suffix}"] = p95
