@@ -86,7 +86,6 @@ class DropConnection(Exception):
 class ApiCall:
     request: Request
     store: PracticeStore
-    tenant_id: str
     base_url: str
 
 
@@ -361,7 +360,7 @@ class XpmApp:
     # Practice Manager API
 
     def api(self, request: Request, name: str, args: dict) -> Response:
-        self.stats.api_call_start(API_ROUTES[name][0].split("/<")[0])
+        self.stats.api_call_start(API_ROUTES[name][0].replace("<identifier>", "{identifier}"))
         response = None
         try:
             response = self._request_fault(request, is_api=True) or self._api(request, name, args)
@@ -403,7 +402,7 @@ class XpmApp:
             slow = self.switchboard.take("slow", scope=faults.ANY, path=path)
             if slow:
                 time.sleep(float(slow.params["delay"]))
-            call = ApiCall(request, self.practices[tenant_id], tenant_id, request.host_url)
+            call = ApiCall(request, self.practices[tenant_id], request.host_url)
             try:
                 response = getattr(self, name)(call, **args)
             except ApiError as error:
@@ -483,7 +482,7 @@ class XpmApp:
             "absurd_record", scope=faults.CLIENT_LISTS, path=call.request.path
         )
         if fields or absurd:
-            records = [call.store.base_dto(client) for client in page]
+            records = [dict(client.fields) for client in page]
             records = _fields_only(_absurd_apply(records) if absurd else records, fields)
             items = [json_bytes(record) for record in records]
         else:

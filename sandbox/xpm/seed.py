@@ -508,10 +508,11 @@ def _person_contact(generator: _Generator, person: Client, contacts: dict[str, C
     return contacts[contact_uuid]
 
 
+# The first role is the one every entity has; later people take either.
 RELATIONSHIP_ROLES = {
-    "Company": (("Director", "Director"), ("Shareholder", "Shareholder")),
-    "Trust": (("Trustee", "Trustee"), ("Beneficiary", "Beneficiary")),
-    "Partnership": (("Partner", "Partner"), ("Partner", "Partner")),
+    "Company": ("Director", "Shareholder"),
+    "Trust": ("Trustee", "Beneficiary"),
+    "Partnership": ("Partner", "Partner"),
 }
 
 
@@ -532,7 +533,7 @@ def _people_attach(
     people = [individuals[index] for index in drawn]
     roles = RELATIONSHIP_ROLES[structure]
     for index, person in enumerate(people):
-        role, position = roles[0] if index == 0 else rng.choice(roles)
+        role = roles[0] if index == 0 else rng.choice(roles)
         relationship = Relationship(
             uuid=generator.uuid(),
             type=role,
@@ -544,10 +545,7 @@ def _people_attach(
             relationship.percentage = round(100 / len(people), 2)
         client.relationships.append(relationship)
         contact = _person_contact(generator, person, contacts)
-        if all(link.contact_uuid != contact.uuid for link in client.contact_links):
-            client.contact_links.append(
-                ContactLink(contact.uuid, position=position, is_primary=index == 0)
-            )
+        client.contact_links.append(ContactLink(contact.uuid, position=role, is_primary=index == 0))
 
 
 def _groups_build(generator: _Generator, records: list[Client]) -> dict[str, Group]:

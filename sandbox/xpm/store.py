@@ -11,13 +11,14 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 WEB_URL = "https://practicemanager.xero.com/Client/{seq}/Detail"
 
-# Base fields a client update may set (`ClientUpdateRequestDto` spells the website `webSite`);
-# references to staff and billing clients arrive as uuids.
+# Base fields a client update may set, by their response names: the update request spells the
+# website `webSite` and names staff and the billing client by uuid (see app._client_changes).
+# `isArchived` is here for tests; the API archives through its own endpoint.
 UPDATABLE_FIELDS = frozenset(
     {
         "name",
@@ -69,16 +70,16 @@ UPDATABLE_FIELDS = frozenset(
         "returnType",
         "activeAtoClient",
         "clientCode",
+        "accountManager",
+        "jobManager",
+        "billingClient",
+        "isArchived",
     }
 )
 
 
 def json_bytes(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def format_date(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(DATE_FORMAT)
 
 
 @dataclass(slots=True)
@@ -261,7 +262,7 @@ class PracticeStore:
 
     def client_update(self, client_uuid: str, changes: dict, when: datetime) -> Client:
         """Set the given base fields (a None value clears one) and bump the modified time."""
-        unknown = set(changes) - UPDATABLE_FIELDS - {"isArchived", "accountManager", "jobManager"}
+        unknown = set(changes) - UPDATABLE_FIELDS
         if unknown:
             raise KeyError(f"Not client fields: {', '.join(sorted(unknown))}")
         with self.lock:
@@ -308,9 +309,6 @@ class PracticeStore:
 
     # Shapes
 
-    def base_dto(self, client: Client) -> dict:
-        return dict(client.fields)
-
     def base_json(self, client: Client) -> bytes:
         cached = client.base_json
         if cached is None:
@@ -332,7 +330,7 @@ class PracticeStore:
 
     def client_dto(self, client: Client, *, detailed: bool) -> dict:
         """`ClientDto` (base fields and contacts), or with `detailed` the `ClientDetailedDto`."""
-        dto = self.base_dto(client)
+        dto = dict(client.fields)
         dto["contacts"] = self.contact_dtos(client)
         if detailed:
             dto["notes"] = list(client.notes)

@@ -290,6 +290,27 @@ def test_update_can_set_the_account_manager_by_uuid(xpm, api):
     assert client["accountManager"] == staff
 
 
+def test_update_can_set_and_clear_the_billing_client(xpm, api):
+    target, payer = xpm.store.clients[2], xpm.store.clients[3]
+
+    set_answer = api.put(
+        "client.api/update", json={"uuid": target.uuid, "billingClientUuid": payer.uuid}
+    )
+    cleared = api.put("client.api/update", json={"uuid": target.uuid, "billingClientUuid": None})
+
+    assert set_answer.json()["client"]["billingClient"] == {"uuid": payer.uuid, "name": payer.name}
+    assert "billingClient" not in cleared.json()["client"]
+
+
+def test_archiving_through_the_store_takes_a_client_off_the_paged_list(xpm, api):
+    target = xpm.store.clients_page(start=0, size=1)[0][0]
+
+    xpm.store.client_update(target.uuid, {"isArchived": "Yes"}, xpm.now())
+
+    body = api.get("client.api/paged-list", params={"pageSize": 1}).json()
+    assert body["clients"][0]["uuid"] != target.uuid
+
+
 def test_contacts_page_through_every_contact(xpm, api):
     seen, url = [], "client.api/contacts?pageSize=9"
     while url:
