@@ -245,6 +245,8 @@ class Connector(ABC):
     # JSON schema of the configuration; each property names the Django setting it is read from
     # under "x-setting".
     config_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+    # Templates list connector classes (the Add add-on page); they must not try to call them.
+    do_not_call_in_templates: ClassVar[bool] = True
 
     def __init__(self, connection: Connection):
         self.connection = connection

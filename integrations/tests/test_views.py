@@ -41,6 +41,13 @@ def test_administrators_see_each_addon_with_its_status_and_who_connected_it(as_a
         assert action in page
 
 
+def test_add_addon_offers_each_provider_as_a_button_that_starts_connecting(as_admin):
+    page = as_admin.get(reverse("integrations:add")).content.decode()
+
+    assert f'action="{reverse("integrations:connect", args=["xpm"])}"' in page
+    assert ">Xero Practice Manager</button>" in page
+
+
 def test_staff_see_addons_read_only(as_staff, connection):
     page = as_staff.get(ADDONS).content.decode()
 
