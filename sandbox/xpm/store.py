@@ -315,6 +315,10 @@ class PracticeStore:
             cached = client.base_json = json_bytes(client.fields)
         return cached
 
+    def json_warm(self) -> None:
+        for client in self.clients:
+            self.base_json(client)
+
     def contact_dtos(self, client: Client) -> list[dict]:
         result = []
         for link in client.contact_links:
