@@ -13,11 +13,12 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import DateField
 
 from clients.models import ADDRESS_PARTS, Client, ClientKind
 from integrations.exceptions import NotSupported, ProviderError
@@ -200,17 +201,57 @@ class FieldMapping:
         return payload
 
 
+@dataclass(frozen=True)
+class _FieldCheck:
+    """What the Client model demands of one field, read from the model once."""
+
+    python_type: type
+    max_length: int | None
+    # The field's own validators (email, URL), without the generic ones checked inline.
+    validators: tuple[Callable[[Any], None], ...]
+
+
+@functools.cache
+def _field_checks() -> dict[str, _FieldCheck]:
+    checks = {}
+    for name in CANONICAL_FIELDS:
+        model_field = Client._meta.get_field(name)
+        is_date = isinstance(model_field, DateField)
+        checks[name] = _FieldCheck(
+            python_type=date if is_date else str,
+            max_length=None if is_date else model_field.max_length,
+            validators=tuple(model_field.default_validators),
+        )
+    return checks
+
+
 def canonical_errors(values: Mapping[str, Any]) -> dict[str, str]:
-    """Per canonical field, why its value would not be a valid Client value (blank is valid)."""
+    """Per canonical field, why its value would not be a valid Client value (blank is valid).
+
+    The same rules as the Client model's fields, checked directly: a sync validates every field
+    of every record, and `Field.clean` would cost more than reading the records.
+    """
+    checks = _field_checks()
     errors = {}
     for name, value in values.items():
-        model_field = Client._meta.get_field(name)
-        if value in model_field.empty_values:
+        if value is None or value == "":
             continue
-        try:
-            model_field.clean(value, None)
-        except ValidationError as error:
-            errors[name] = " ".join(error.messages)
+        check = checks[name]
+        if not isinstance(value, check.python_type):
+            errors[name] = f"Expected {check.python_type.__name__}, not {type(value).__name__}."
+        elif check.max_length is not None and len(value) > check.max_length:
+            errors[name] = (
+                f"Ensure this value has at most {check.max_length} characters "
+                f"(it has {len(value)})."
+            )
+        elif isinstance(value, str) and "\x00" in value:
+            errors[name] = "Null characters are not allowed."
+        else:
+            try:
+                for validator in check.validators:
+                    validator(value)
+            except ValidationError as error:
+                errors[name] = " ".join(error.messages)
     return errors
 
 
