@@ -20,6 +20,7 @@ weakest necessary link: the lowest-scored pair without which the group would fal
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 from .normalise import NICKNAMES
@@ -50,6 +51,7 @@ class DuplicateGroup:
     pairs: tuple[ScoredPair, ...]
 
 
+@lru_cache(maxsize=65536)
 def _skeleton(word: str) -> str:
     """First letter and the consonants after it, repeats collapsed: a cheap phonetic key."""
     rest = word[1:].translate(_VOWELS)

@@ -32,8 +32,8 @@ NAME_NEUTRAL = 0.85
 # often entered with a maiden name, a nickname or first and last name swapped into the wrong
 # fields beyond what the name comparison can see.
 NAME_WEIGHT_FLOOR = -8.0
-# A token one name has and the other lacks (a middle name, "Holdings") costs this share of its
-# length: a missing middle name lowers the similarity without making a stranger of the person.
+# A word one name has and the other lacks (a middle name, "Holdings") costs this share of its
+# weight: a missing middle name lowers the similarity without making a stranger of the person.
 UNMATCHED_TOKEN_WEIGHT = 0.4
 # An initial standing for a whole name ("J" for "John") counts as this alike.
 INITIAL_SIMILARITY = 0.85
@@ -44,6 +44,9 @@ TOKEN_BASE_WEIGHT = 6
 # Tokens less alike than this are not paired at all.
 MIN_TOKEN_SIMILARITY = 0.5
 
+# Log-odds added when a field agrees, nearly agrees (one mistyped digit, day and month swapped,
+# a street abbreviated) or disagrees. Disagreement costs less than agreement gains for fields
+# people change (email, phone, address), and a shared tax or company number all but decides.
 EMAIL_AGREE, EMAIL_DISAGREE = 4.0, -0.5
 PHONE_AGREE, PHONE_DISAGREE = 3.5, -0.5
 PHONE_AGREE_AT_SAME_ADDRESS = 1.0
@@ -137,7 +140,7 @@ def _near_date(a: date, b: date) -> bool:
     """Day and month swapped, or one digit mistyped."""
     if (a.year, a.month, a.day) == (b.year, b.day, b.month):
         return True
-    return _near_number(a.strftime("%Y%m%d"), b.strftime("%Y%m%d"))
+    return _near_number(a.isoformat(), b.isoformat())
 
 
 def field_evidence(a: Features, b: Features) -> list[tuple[float, str]]:
