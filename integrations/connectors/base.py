@@ -13,14 +13,14 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db.models import DateField
 
-from clients.models import ADDRESS_PARTS, Client, ClientKind
+from clients.models import Client, ClientKind
+from clients.validation import EDITABLE_FIELDS, client_fields_clean, field_label
 from integrations.exceptions import NotSupported, ProviderError
 from integrations.services import connection_problem_clear, connection_problem_record
 
@@ -28,21 +28,10 @@ if TYPE_CHECKING:
     from integrations.models import Connection
     from integrations.oauth import OAuthClient
 
-CANONICAL_FIELDS: tuple[str, ...] = (
-    "display_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "date_of_birth",
-    "code",
-    "email",
-    "phone",
-    "mobile",
-    "website",
-    *(f"physical_{part}" for part in ADDRESS_PARTS),
-    *(f"postal_{part}" for part in ADDRESS_PARTS),
-    "tax_number",
-    "company_number",
+# The client fields external systems hold: all a person may edit but Tandem's own notes and
+# preferred name.
+CANONICAL_FIELDS: tuple[str, ...] = tuple(
+    name for name in EDITABLE_FIELDS if name not in ("preferred_name", "notes")
 )
 KINDS: frozenset[str] = frozenset(ClientKind.values)
 
@@ -149,10 +138,24 @@ class CombinedField:
         }
 
 
+class Rule(Protocol):
+    """One piece of a field mapping; `Field` and `CombinedField` cover most, a provider may add
+    its own (one that reads several provider fields, say)."""
+
+    provider: str
+
+    @property
+    def canonical_fields(self) -> tuple[str, ...]: ...
+
+    def to_canonical(self, payload: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def to_provider(self, values: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
 class FieldMapping:
     """The declared correspondence between a provider's client fields and Tandem's, both ways."""
 
-    def __init__(self, *rules: Field | CombinedField):
+    def __init__(self, *rules: Rule):
         self.rules = rules
         self.canonical_fields = frozenset(name for rule in rules for name in rule.canonical_fields)
         unknown = self.canonical_fields - set(CANONICAL_FIELDS)
@@ -163,11 +166,11 @@ class FieldMapping:
         """(provider field, canonical fields) for every rule, for documentation and screens."""
         return [(rule.provider, rule.canonical_fields) for rule in self.rules]
 
-    def to_canonical(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The canonical values of `payload`, and a reason per canonical field it could not read.
-
-        Every value returned passes the Client model's own validation of that field.
-        """
+    def to_canonical(
+        self, payload: Mapping[str, Any], *, kind: str | None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The canonical values of `payload` (see `canonical_clean`), and per canonical field
+        why it could not be read."""
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for rule in self.rules:
@@ -175,12 +178,11 @@ class FieldMapping:
                 values.update(rule.to_canonical(payload))
             except (ValueError, TypeError) as error:
                 for name in rule.canonical_fields:
-                    errors[name] = str(error)
-        for name, reason in canonical_errors(values).items():
-            errors.setdefault(name, reason)
-        return {name: value for name, value in values.items() if name not in errors}, errors
+                    errors[name] = f"{field_label(name)}: {error}"
+        cleaned, clean_errors = canonical_clean(values, kind=kind)
+        return cleaned, errors | clean_errors
 
-    def rules_touching(self, changes: Iterable[str]) -> list[Field | CombinedField]:
+    def rules_touching(self, changes: Iterable[str]) -> list[Rule]:
         changed = set(changes)
         return [rule for rule in self.rules if changed & set(rule.canonical_fields)]
 
@@ -201,58 +203,28 @@ class FieldMapping:
         return payload
 
 
-@dataclass(frozen=True)
-class _FieldCheck:
-    """What the Client model demands of one field, read from the model once."""
+def canonical_clean(
+    values: Mapping[str, Any], *, kind: str | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """`values` in the form Tandem stores them (the clients app's own field rules: phone numbers
+    in E.164, emails in lower case...), or, per field, why a value cannot be stored.
 
-    python_type: type
-    max_length: int | None
-    # The field's own validators (email, URL), without the generic ones checked inline.
-    validators: tuple[Callable[[Any], None], ...]
-
-
-@functools.cache
-def _field_checks() -> dict[str, _FieldCheck]:
-    checks = {}
-    for name in CANONICAL_FIELDS:
-        model_field = Client._meta.get_field(name)
-        is_date = isinstance(model_field, DateField)
-        checks[name] = _FieldCheck(
-            python_type=date if is_date else str,
-            max_length=None if is_date else model_field.max_length,
-            validators=tuple(model_field.default_validators),
-        )
-    return checks
-
-
-def canonical_errors(values: Mapping[str, Any]) -> dict[str, str]:
-    """Per canonical field, why its value would not be a valid Client value (blank is valid).
-
-    The same rules as the Client model's fields, checked directly: a sync validates every field
-    of every record, and `Field.clean` would cost more than reading the records.
+    Canonical values are then comparable with a Client's, field by field. A record of unknown
+    kind may carry a person's names: only a known entity kind rules them out.
     """
-    checks = _field_checks()
-    errors = {}
-    for name, value in values.items():
-        if value is None or value == "":
-            continue
-        check = checks[name]
-        if not isinstance(value, check.python_type):
-            errors[name] = f"Expected {check.python_type.__name__}, not {type(value).__name__}."
-        elif check.max_length is not None and len(value) > check.max_length:
+    errors: dict[str, str] = {}
+    try:
+        cleaned = client_fields_clean(kind=kind or ClientKind.INDIVIDUAL, fields=values)
+    except ValidationError as error:
+        errors = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        cleaned = {name: value for name, value in values.items() if name not in errors}
+    for name, value in cleaned.items():
+        max_length = Client._meta.get_field(name).max_length
+        if isinstance(value, str) and max_length and len(value) > max_length:
             errors[name] = (
-                f"Ensure this value has at most {check.max_length} characters "
-                f"(it has {len(value)})."
+                f"{field_label(name)}: {len(value)} characters; at most {max_length} fit."
             )
-        elif isinstance(value, str) and "\x00" in value:
-            errors[name] = "Null characters are not allowed."
-        else:
-            try:
-                for validator in check.validators:
-                    validator(value)
-            except ValidationError as error:
-                errors[name] = " ".join(error.messages)
-    return errors
+    return {name: value for name, value in cleaned.items() if name not in errors}, errors
 
 
 # The connector -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from integrations.connectors.base import (
     Field,
     FieldMapping,
     Page,
-    canonical_errors,
+    canonical_clean,
 )
 from integrations.exceptions import NotSupported
 
@@ -69,7 +69,8 @@ def test_mapping_reads_provider_payloads_into_canonical_fields():
             "name": " Kauri Dairy Ltd ",
             "website": "https://kauri.example.com",
             "address": "1 Main St\nLevel 2",
-        }
+        },
+        kind="company",
     )
 
     assert errors == {}
@@ -104,10 +105,15 @@ def test_mapping_refuses_fields_the_provider_does_not_hold():
 
 
 def test_mapping_reports_values_that_are_not_valid_client_values():
-    fields, errors = MAPPING.to_canonical({"name": "x" * 300, "website": "not a url"})
+    fields, errors = MAPPING.to_canonical(
+        {"name": "x" * 300, "website": "not a url"}, kind="company"
+    )
 
-    assert set(errors) == {"display_name", "website"}
-    assert "display_name" not in fields
+    assert errors == {
+        "display_name": "Display name: 300 characters; at most 255 fit.",
+        "website": "Website: 'not a url' is not a valid web address.",
+    }
+    assert fields == {"physical_line1": "", "physical_line2": ""}
 
 
 def test_a_mapping_may_only_name_canonical_fields():
@@ -115,10 +121,27 @@ def test_a_mapping_may_only_name_canonical_fields():
         FieldMapping(Field("favourite_colour", "colour"))
 
 
-def test_canonical_errors_accept_blanks_and_name_each_bad_field():
-    assert canonical_errors({"email": "", "date_of_birth": None, "phone": ""}) == {}
-    errors = canonical_errors({"email": "someone@", "date_of_birth": date(1970, 1, 1)})
-    assert list(errors) == ["email"]
+def test_canonical_values_are_in_the_form_tandem_stores():
+    values = {"email": "Aroha@Example.co.nz", "phone": "09 555 0101", "website": "kauri.nz"}
+
+    assert canonical_clean(values, kind="individual") == (
+        {"email": "aroha@example.co.nz", "phone": "+6495550101", "website": "https://kauri.nz"},
+        {},
+    )
+
+
+def test_canonical_clean_names_each_bad_field_and_keeps_the_rest():
+    values = {"email": "someone@", "date_of_birth": date(1970, 1, 1), "first_name": "Aroha"}
+
+    assert canonical_clean(values, kind="individual") == (
+        {"date_of_birth": date(1970, 1, 1), "first_name": "Aroha"},
+        {"email": "Email: 'someone@' is not a valid email address."},
+    )
+
+
+def test_only_a_known_entity_kind_rules_out_a_persons_names():
+    assert canonical_clean({"first_name": "Aroha"}, kind=None)[1] == {}
+    assert "first_name" in canonical_clean({"first_name": "Aroha"}, kind="company")[1]
 
 
 def test_default_batch_get_uses_the_core_get():

@@ -288,6 +288,19 @@ def test_connecting_again_after_disconnecting_revives_the_same_row(
     assert again.status == ConnectionStatus.ACTIVE
 
 
+def test_a_phone_pushed_to_a_client_abroad_reads_back_the_same(connector, xpm_sandbox):
+    australian = next(
+        c
+        for c in xpm_sandbox.store.clients
+        if c.fields.get("country") == "Australia" and not c.is_archived
+    )
+
+    connector.update_client(australian.uuid, {"phone": "+6495550199"})
+
+    assert connector.get_client(australian.uuid).fields["phone"] == "+6495550199"
+    assert australian.fields["phone"] == "+64 9 555 0199"
+
+
 # Tokens ---------------------------------------------------------------------------------------
 def _expire(connection):
     Credential.objects.filter(pk=connection.pk).update(

@@ -26,7 +26,8 @@ def test_an_individual_reads_with_names_birth_date_and_both_addresses():
             "postalPostCode": "1140",
             "postalCountry": "New Zealand",
             "taxNumber": "123-456-789",
-        }
+        },
+        kind="individual",
     )
 
     assert errors == {}
@@ -44,11 +45,14 @@ def test_an_individual_reads_with_names_birth_date_and_both_addresses():
         "",
     )
     assert fields["tax_number"] == "123-456-789"
+    assert fields["phone"] == "+6495550101"
     assert "mobile" not in fields
 
 
 def test_website_is_read_from_website_and_written_as_webSite():
-    fields, _ = XPM_FIELDS.to_canonical({"name": "Kauri Ltd", "website": "www.kauri.example.com"})
+    fields, _ = XPM_FIELDS.to_canonical(
+        {"name": "Kauri Ltd", "website": "www.kauri.example.com"}, kind="company"
+    )
 
     assert fields["website"] == "https://www.kauri.example.com"
     assert XPM_FIELDS.to_provider({"website": "https://kauri.example.com"}) == {
@@ -115,9 +119,38 @@ def test_absurd_birth_dates_are_refused_with_a_reason(value, reason):
 
 def test_values_that_are_not_text_or_too_long_are_reported_per_field():
     fields, errors = XPM_FIELDS.to_canonical(
-        {"name": "Kauri Ltd", "email": {"address": "x"}, "city": "C" * 500, "phone": "09 555 0101"}
+        {"name": "Kauri Ltd", "email": {"address": "x"}, "city": "C" * 500, "phone": "09 555 0101"},
+        kind="company",
     )
 
-    assert set(errors) == {"email", "physical_city"}
-    assert "dict" in errors["email"]
-    assert fields["phone"] == "09 555 0101"
+    assert errors == {
+        "email": "Email: XPM sent dict where text belongs",
+        "physical_city": "Physical city: 500 characters; at most 100 fit.",
+    }
+    assert fields["phone"] == "+6495550101"
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "stored", "written"),
+    [
+        ("09 555 0101", "New Zealand", "+6495550101", "+64 9 555 0101"),
+        ("(02) 9123 4567", "Australia", "+61291234567", "+61 2 9123 4567"),
+        ("(02) 9123 4567", "", "+64291234567", "+64 29 123 4567"),
+        ("+61 2 9123 4567", "New Zealand", "+61291234567", "+61 2 9123 4567"),
+    ],
+)
+def test_phones_are_read_as_numbers_of_the_clients_country(phone, country, stored, written):
+    fields, errors = XPM_FIELDS.to_canonical(
+        {"name": "Kauri Ltd", "phone": phone, "country": country}, kind="company"
+    )
+
+    assert (fields.get("phone"), errors) == (stored, {})
+    assert XPM_FIELDS.to_provider({"phone": stored}) == {"phone": written}
+
+
+def test_a_phone_that_is_no_number_is_reported():
+    _, errors = XPM_FIELDS.to_canonical(
+        {"name": "Kauri Ltd", "phone": "ring the office", "country": "Australia"}, kind="company"
+    )
+
+    assert errors == {"phone": "Phone: 'ring the office' is not a valid phone number."}

@@ -13,14 +13,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from clients.models import Client
 from integrations.connectors.base import (
     Capability,
     Connector,
     ExternalRecord,
     Page,
     RecordProblem,
-    canonical_errors,
+    canonical_clean,
     records_problems,
 )
 from integrations.connectors.xpm.api import PROVIDER, XpmApi
@@ -151,11 +150,10 @@ class XpmConnector(Connector):
     def update_client(self, external_id: str, changes: Mapping[str, Any]) -> ExternalRecord:
         changes = dict(changes)
         kind = changes.pop("kind", None)
-        errors = canonical_errors(changes)
+        changes, errors = canonical_clean(changes, kind=kind)
         if errors:
             name, reason = next(iter(errors.items()))
-            label = Client._meta.get_field(name).verbose_name
-            raise IntegrationError(f"Tandem did not send {label} to XPM: {reason}", field=name)
+            raise IntegrationError(f"Tandem did not send this change to XPM: {reason}", field=name)
         missing = self.field_mapping.missing_for_write(changes)
         if missing:
             current = self._get(external_id)
@@ -220,18 +218,16 @@ class XpmConnector(Connector):
         label = str(payload.get("name") or "(no name)")[:80]
         if not isinstance(external_id, str) or not external_id.strip():
             return RecordProblem("", label, f"XPM sent the client “{label}” without an id.")
-        fields, errors = self.field_mapping.to_canonical(payload)
+        kind = kind_read(payload)
+        fields, errors = self.field_mapping.to_canonical(payload, kind=kind)
         if not errors and not fields.get("display_name"):
-            errors["display_name"] = "XPM gave this client no name"
+            errors["display_name"] = "Name: XPM gave this client none."
         if errors:
-            reasons = "; ".join(
-                f"{Client._meta.get_field(name).verbose_name}: {reason}"
-                for name, reason in errors.items()
-            )
-            return RecordProblem(external_id, label, f"Tandem could not read “{label}”: {reasons}.")
+            reasons = " ".join(errors.values())
+            return RecordProblem(external_id, label, f"Tandem could not read “{label}”. {reasons}")
         return ExternalRecord(
             external_id=external_id,
-            kind=kind_read(payload),
+            kind=kind,
             fields=fields,
             archived=yes(payload.get("isArchived")),
             raw=payload,

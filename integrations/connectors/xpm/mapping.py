@@ -11,11 +11,16 @@ How XPM models a client (`ClientBaseDto`):
   `mobile` is not mapped.
 - Responses spell the website `website`, update requests `webSite`.
 - Dates are "yyyy-MM-ddTHH:mm:ss" text; yes/no flags are "Yes"/"No" text.
+- Phone numbers are free text in the client's country's own format (see `PhoneField`).
 """
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+import phonenumbers
 
 from clients.models import ClientKind
 from integrations.connectors.base import CombinedField, Field, FieldMapping
@@ -51,13 +56,6 @@ def birth_date_write(value: date | None) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}T00:00:00"
 
 
-def website(value: Any) -> str:
-    url = text(value)
-    if url and "://" not in url:
-        return f"https://{url}"
-    return url
-
-
 def address_lines(value: Any) -> tuple[str, str]:
     lines = [line.strip() for line in text(value).splitlines() if line.strip()]
     if not lines:
@@ -67,6 +65,50 @@ def address_lines(value: Any) -> tuple[str, str]:
 
 def address_write(line1: str, line2: str) -> str:
     return "\n".join(line for line in (line1, line2) if line)
+
+
+# XPM's markets: a client's country as XPM spells it -> its phone numbering region.
+COUNTRY_REGIONS = {
+    "new zealand": "NZ",
+    "australia": "AU",
+    "united kingdom": "GB",
+    "ireland": "IE",
+    "south africa": "ZA",
+    "singapore": "SG",
+    "canada": "CA",
+    "united states": "US",
+}
+
+
+@dataclass(frozen=True)
+class PhoneField:
+    """XPM's phone text, read as a number of the client's own country: an Australian client's
+    "(02) 9123 4567" is +61 2 9123 4567 even in a New Zealand practice. Tandem's field rules
+    then check it like any other number. Written back, it is international ("+64 9 555 0101"),
+    which reads the same whatever country the client is in."""
+
+    provider: str = "phone"
+    canonical_fields: tuple[str, ...] = ("phone",)
+
+    def to_canonical(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        number = text(payload.get("phone"))
+        region = COUNTRY_REGIONS.get(text(payload.get("country")).casefold())
+        if number and region and not number.startswith("+"):
+            try:
+                parsed = phonenumbers.parse(number, region)
+            except phonenumbers.NumberParseException:
+                return {"phone": number}
+            if phonenumbers.is_possible_number(parsed):
+                number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return {"phone": number}
+
+    def to_provider(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        number = values["phone"]
+        if number:
+            number = phonenumbers.format_number(
+                phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+        return {"phone": number}
 
 
 def yes(value: Any) -> bool:
@@ -134,8 +176,8 @@ XPM_FIELDS = FieldMapping(
     Field("date_of_birth", "dateOfBirth", read=birth_date, write=birth_date_write),
     Field("code", "clientCode", read=text),
     Field("email", "email", read=text),
-    Field("phone", "phone", read=text),
-    Field("website", "website", read=website, write_as="webSite"),
+    PhoneField(),
+    Field("website", "website", read=text, write_as="webSite"),
     *_address("physical", ""),
     *_address("postal", "postal"),
     Field("tax_number", "taxNumber", read=text),
