@@ -42,8 +42,7 @@ def addon_connect(request: HttpRequest, provider: str) -> HttpResponse:
             redirect_uri=_callback_uri(request, provider),
         )
     except IntegrationError as error:
-        messages.error(request, error.message)
-        return redirect("integrations:addons")
+        return _back_to_addons(request, error)
     return redirect(url)
 
 
@@ -58,8 +57,7 @@ def authorise_callback(request: HttpRequest, provider: str) -> HttpResponse:
             params=request.GET,
         )
     except IntegrationError as error:
-        messages.error(request, error.message)
-        return redirect("integrations:addons")
+        return _back_to_addons(request, error)
     if isinstance(outcome, Connection):
         return _connected(request, outcome)
     return redirect("integrations:select_account", provider=provider)
@@ -85,8 +83,7 @@ def account_select(request: HttpRequest, provider: str) -> HttpResponse:
                 account_id=form.cleaned_data["account"],
             )
         except IntegrationError as error:
-            messages.error(request, error.message)
-            return redirect("integrations:addons")
+            return _back_to_addons(request, error)
         return _connected(request, connection)
     return render(
         request,
@@ -107,8 +104,7 @@ def connection_reauthorise(request: HttpRequest, pk: int) -> HttpResponse:
             redirect_uri=_callback_uri(request, connection.provider),
         )
     except IntegrationError as error:
-        messages.error(request, error.message)
-        return redirect("integrations:addons")
+        return _back_to_addons(request, error)
     return redirect(url)
 
 
@@ -135,6 +131,11 @@ def _connected(request: HttpRequest, connection: Connection) -> HttpResponse:
         request,
         f"{connection.provider_name} is connected to {connection.external_account_name}.",
     )
+    return redirect("integrations:addons")
+
+
+def _back_to_addons(request: HttpRequest, error: IntegrationError) -> HttpResponse:
+    messages.error(request, error.message)
     return redirect("integrations:addons")
 
 

@@ -212,12 +212,15 @@ def canonical_clean(
     Canonical values are then comparable with a Client's, field by field. A record of unknown
     kind may carry a person's names: only a known entity kind rules them out.
     """
+    kind = kind or ClientKind.INDIVIDUAL
     errors: dict[str, str] = {}
     try:
-        cleaned = client_fields_clean(kind=kind or ClientKind.INDIVIDUAL, fields=values)
+        cleaned = client_fields_clean(kind=kind, fields=values)
     except ValidationError as error:
+        # The rules judge each field on its own, so the others clean without it.
         errors = {name: " ".join(messages) for name, messages in error.message_dict.items()}
-        cleaned = {name: value for name, value in values.items() if name not in errors}
+        good = {name: value for name, value in values.items() if name not in errors}
+        cleaned = client_fields_clean(kind=kind, fields=good)
     for name, value in cleaned.items():
         max_length = Client._meta.get_field(name).max_length
         if isinstance(value, str) and max_length and len(value) > max_length:

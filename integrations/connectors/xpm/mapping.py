@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
+from django.conf import settings
 
 from clients.models import ClientKind
 from integrations.connectors.base import CombinedField, Field, FieldMapping
@@ -93,7 +94,8 @@ class PhoneField:
     def to_canonical(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         number = text(payload.get("phone"))
         region = COUNTRY_REGIONS.get(text(payload.get("country")).casefold())
-        if number and region and not number.startswith("+"):
+        # A number of the practice's own region is left to Tandem's rules, which read it so.
+        if number and region not in (None, settings.PHONE_DEFAULT_REGION) and number[0] != "+":
             try:
                 parsed = phonenumbers.parse(number, region)
             except phonenumbers.NumberParseException:
