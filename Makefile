@@ -24,6 +24,11 @@ install-test: install
 	$(PY) -m pip install --quiet -r requirements.lock
 	@touch $@
 
+# The benchmarks' peers (recordlinkage and friends) stay out of `make run` and `make test`.
+.venv/.installed-bench: .venv/.installed requirements-bench.lock
+	$(PY) -m pip install --quiet -r requirements-bench.lock
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	scripts/system_packages node
 	npm ci --no-audit --no-fund --loglevel=error
@@ -53,7 +58,7 @@ test-postgres: install-test
 	database_url=$$(scripts/pg_test_server start); \
 	DATABASE_URL=$$database_url $(PYTEST) -m postgres -n 2 --dist loadfile
 
-bench: install
+bench: install .venv/.installed-bench
 	scripts/system_packages postgresql
 	postgres_url=$$(scripts/pg_test_server start); \
 	BENCH_POSTGRES_URL=$$postgres_url $(PY) -m bench $(BENCH)
