@@ -114,3 +114,21 @@ class NotSupported(IntegrationError):
     def __init__(self, provider: str, *, capability: str):
         super().__init__(f"{provider} does not let Tandem {capability}.")
         self.capability = capability
+
+
+class DirectoryRefreshFailed(IntegrationError):
+    """A directory refresh stopped part-way; the pages before the failure were kept."""
+
+    code = "directory_refresh_failed"
+
+    def __init__(self, provider: str, *, records_saved: int, error: IntegrationError):
+        kept = (
+            f"the {records_saved} records read before it were kept"
+            if records_saved
+            else "nothing was read"
+        )
+        super().__init__(
+            f"Refreshing the {provider} client list stopped: {error.message} ({kept})."
+        )
+        self.records_saved = records_saved
+        self.error = error

@@ -86,3 +86,53 @@ class Credential(models.Model):
 
     def expires_within(self, margin: timedelta, *, now: datetime | None = None) -> bool:
         return self.access_token_expires_at <= (now or timezone.now()) + margin
+
+
+class Directory(models.Model):
+    """Where a connection's directory of external records has got to.
+
+    `version` changes with every committed page, so a search index built from the rows is
+    cached under (connection, version) and never outlives them. `refreshed_through` is the
+    high-water mark: the instant the last complete refresh started, which the next one asks
+    for changes since (less an overlap).
+    """
+
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, related_name="directory", primary_key=True
+    )
+    version = models.PositiveIntegerField(default=0)
+    refreshed_through = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Directory of {self.connection}"
+
+
+class DirectoryEntry(models.Model):
+    """One external record as last read from the connection, in canonical field names."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="directory_entries"
+    )
+    external_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, blank=True)
+    display_name = models.CharField(max_length=255)
+    sort_name = models.CharField(max_length=255, db_index=True)
+    fields = models.JSONField(default=dict)
+    modified_at = models.DateTimeField(null=True, blank=True)
+    archived = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "external_id"], name="directory_entry_unique_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["connection", "sort_name", "id"], name="directory_entry_by_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

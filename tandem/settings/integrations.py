@@ -27,3 +27,7 @@ XERO_AUTHORIZE_URL = env.str(
 XERO_TOKEN_URL = env.str("XERO_TOKEN_URL", default=f"{_XPM_SANDBOX}/connect/token")
 XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default=f"{_XPM_SANDBOX}/connections")
 XPM_API_BASE = env.str("XPM_API_BASE", default=f"{_XPM_SANDBOX}/practicemanager/")
+
+# Connect Now refreshes a connection's directory of external records when it is older than
+# this; a whole listing costs one call per thousand records, a refresh of changes one call.
+DIRECTORY_MAX_AGE_MINUTES = env.int("DIRECTORY_MAX_AGE_MINUTES", default=15)
