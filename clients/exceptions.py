@@ -43,3 +43,21 @@ class RelationshipExistsError(RelationshipError):
     """The individual already holds that role in that entity."""
 
     code = "relationship_exists"
+
+
+class ClientMergeError(ClientError):
+    """The contacts cannot be merged as asked, e.g. fewer than two or not all individuals."""
+
+    code = "client_merge"
+
+
+class ClientMergeConflictError(ClientMergeError):
+    """Someone else merged (or undid a merge of) these contacts first."""
+
+    code = "client_merge_conflict"
+
+
+class ClientMergeUndoError(ClientMergeError):
+    """Changes made since the merge would be lost or contradicted by undoing it."""
+
+    code = "client_merge_undo"

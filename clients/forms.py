@@ -8,7 +8,13 @@ from django.db.models import QuerySet
 
 from clients.models import ADDRESS_PARTS, Client, ClientKind, RelationshipRole
 from clients.selectors import CLIENT_SORTS
-from clients.validation import INDIVIDUAL_FIELDS, client_fields_clean, client_name_require
+from clients.services import MERGE_FIELDS
+from clients.validation import (
+    INDIVIDUAL_FIELDS,
+    client_fields_clean,
+    client_name_require,
+    field_label,
+)
 
 PHYSICAL_FIELDS = tuple(f"physical_{part}" for part in ADDRESS_PARTS)
 POSTAL_FIELDS = tuple(f"postal_{part}" for part in ADDRESS_PARTS)
@@ -175,3 +181,63 @@ class RelationshipForm(forms.Form):
     def __init__(self, *args: Any, candidates: QuerySet[Client], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["other"].queryset = candidates
+
+
+class ContactMergeForm(forms.Form):
+    """Which contact survives a merge and, for each field the contacts disagree on, whose
+    value it keeps. Each choice defaults to the first contact's value, or the first non-empty
+    one when that is empty."""
+
+    def __init__(self, *args: Any, contacts: list[Client], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.contacts = contacts
+        choices = [(str(contact.pk), contact.display_name) for contact in contacts]
+        self.fields["survivor"] = forms.ChoiceField(
+            label="Record to keep",
+            choices=choices,
+            initial=choices[0][0],
+            widget=forms.RadioSelect,
+        )
+        self.differing_fields = [
+            name
+            for name in MERGE_FIELDS
+            if len({getattr(contact, name) for contact in contacts}) > 1
+        ]
+        for name in self.differing_fields:
+            holder = next((c for c in contacts if getattr(c, name)), contacts[0])
+            self.fields[name] = forms.ChoiceField(
+                label=field_label(name),
+                choices=choices,
+                initial=str(holder.pk),
+                widget=forms.RadioSelect,
+            )
+
+    def rows(self) -> list[tuple[forms.BoundField, list[tuple[Client, Any, bool]]]]:
+        """Per differing field: its bound field and, per contact, the value and whether it
+        is the one chosen."""
+        return [
+            (
+                self[name],
+                [
+                    (contact, getattr(contact, name), str(self[name].value()) == str(contact.pk))
+                    for contact in self.contacts
+                ],
+            )
+            for name in self.differing_fields
+        ]
+
+    def survivor_choices(self) -> list[tuple[Client, bool]]:
+        chosen = str(self["survivor"].value())
+        return [(contact, str(contact.pk) == chosen) for contact in self.contacts]
+
+    def merge_arguments(self) -> dict[str, Any]:
+        """The survivor, the duplicates and the field choices, for `client_merge`."""
+        by_pk = {str(contact.pk): contact for contact in self.contacts}
+        survivor = by_pk[self.cleaned_data["survivor"]]
+        return {
+            "survivor": survivor,
+            "duplicates": [contact for contact in self.contacts if contact is not survivor],
+            "field_choices": {
+                name: by_pk[self.cleaned_data[name]] for name in self.differing_fields
+            },
+        }

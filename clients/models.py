@@ -53,6 +53,11 @@ class Client(models.Model):
     company_number = models.CharField("company or business number", max_length=40, blank=True)
     notes = models.TextField(blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Set when the client was merged into another (a duplicate contact); it stays, archived,
+    # so the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
 
     # Derived by the database, so every write path (forms, imports, bulk_create) keeps them
     # right: the list sorts on `sort_name` and searches one lower-cased column.
@@ -168,3 +173,35 @@ class Relationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.individual} is {self.get_role_display().lower()} of {self.entity}"
+
+
+class ClientMerge(models.Model):
+    """One merge of duplicate contacts into a survivor, with what it takes to undo it.
+
+    `undo` holds the survivor's replaced values and notes, the codes taken from duplicates,
+    the ids of the appointments, documents and relationships moved (with the client each came
+    from) and the relationships dropped because the survivor already held that role.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    survivor = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges")
+    duplicates = models.ManyToManyField(Client, related_name="+")
+    undo = models.JSONField(default=dict)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Merge into {self.survivor}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None

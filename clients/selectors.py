@@ -6,14 +6,18 @@ migration 0002).
 """
 
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Firm
-from clients.models import ENTITY_KINDS, Client, ClientKind, Relationship
+from clients.models import ENTITY_KINDS, Client, ClientKind, ClientMerge, Relationship
+from matching.duplicates import duplicate_groups_find
+from matching.records import record_from_client
 
 # Each sort key orders by indexed columns, ending with the primary key so pages are stable.
 CLIENT_SORTS: dict[str, tuple[str, ...]] = {
@@ -106,6 +110,114 @@ def relationship_candidates(*, client: Client, search: str = "") -> QuerySet[Cli
     if client.is_individual:
         return candidates.filter(kind__in=ENTITY_KINDS)
     return candidates.filter(kind=ClientKind.INDIVIDUAL)
+
+
+@dataclass(frozen=True)
+class ContactDuplicateGroup:
+    """Contacts that are probably one person: `score` in [0, 1] and the reasons for it."""
+
+    clients: list[Client]
+    score: float
+    reasons: tuple[str, ...]
+
+
+_DUPLICATE_COLUMNS = (
+    "id",
+    "kind",
+    "display_name",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "code",
+    "email",
+    "phone",
+    "mobile",
+    "tax_number",
+    "company_number",
+    "physical_line1",
+    "physical_line2",
+    "physical_city",
+    "physical_post_code",
+    "postal_post_code",
+)
+
+
+def contact_duplicate_groups(*, firm: Firm) -> list[ContactDuplicateGroup]:
+    """The firm's active, unmerged individuals that are likely duplicates, grouped, most
+    certain group first.
+
+    Finding them reads every contact, so the groups found are cached per firm under a version
+    that any change to its individuals moves (their count and latest update); a merge, an edit
+    or a new contact is seen on the next read.
+    """
+    contacts = _duplicate_candidates_pool(firm)
+    version = Client.objects.filter(firm=firm, kind=ClientKind.INDIVIDUAL).aggregate(
+        count=Count("id"), updated=Max("updated_at")
+    )
+    updated = version["updated"].timestamp() if version["updated"] else 0
+    cache_key = f"clients:contact-duplicates:{firm.pk}:{version['count']}:{updated}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = [
+            (group.keys, group.score, group.reasons)
+            for group in duplicate_groups_find(
+                (record_from_client(contact) for contact in contacts.only(*_DUPLICATE_COLUMNS)),
+                phone_region=settings.PHONE_DEFAULT_REGION,
+            )
+        ]
+        cache.set(cache_key, found, timeout=None)
+    shown = contacts.in_bulk([pk for keys, _, _ in found for pk in keys])
+    groups = []
+    for keys, score, reasons in found:
+        clients = [shown[pk] for pk in keys if pk in shown]
+        if len(clients) > 1:
+            groups.append(ContactDuplicateGroup(clients=clients, score=score, reasons=reasons))
+    return groups
+
+
+def client_duplicate_candidates(*, client: Client) -> list[Client]:
+    """The other contacts of the firm that are likely the same person as `client`."""
+    for group in contact_duplicate_groups(firm=client.firm):
+        if any(member.pk == client.pk for member in group.clients):
+            return [member for member in group.clients if member.pk != client.pk]
+    return []
+
+
+def contacts_for_merge(*, firm: Firm, pks: list[int]) -> list[Client]:
+    """The firm's individuals among `pks`, in the order given, with the number of
+    appointments and documents each would bring. Merged ones are included so that the merge
+    service, not a 404, tells the person who merged them first."""
+    found = (
+        Client.objects.filter(firm=firm, kind=ClientKind.INDIVIDUAL)
+        .annotate(
+            appointment_count=Count("appointments", distinct=True),
+            document_count=Count(
+                "documents", filter=Q(documents__deleted_at__isnull=True), distinct=True
+            ),
+        )
+        .in_bulk(pks)
+    )
+    return [found[pk] for pk in dict.fromkeys(pks) if pk in found]
+
+
+def client_merges(*, firm: Firm) -> QuerySet[ClientMerge]:
+    """The firm's merges, latest first, with the people and records they name loaded."""
+    return (
+        ClientMerge.objects.filter(firm=firm)
+        .select_related("survivor", "merged_by", "undone_by")
+        .prefetch_related("duplicates")
+    )
+
+
+def client_merge_get(*, firm: Firm, pk: int) -> ClientMerge:
+    return get_object_or_404(ClientMerge, firm=firm, pk=pk)
+
+
+def _duplicate_candidates_pool(firm: Firm) -> QuerySet[Client]:
+    return Client.objects.filter(
+        firm=firm, kind=ClientKind.INDIVIDUAL, archived_at__isnull=True, merged_into__isnull=True
+    )
 
 
 def _ordering(sort: str) -> tuple[str, ...]:

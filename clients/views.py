@@ -13,27 +13,33 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import model_to_dict
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import firm_member_required
-from clients.exceptions import ClientError
-from clients.forms import ClientForm, ClientListForm, RelationshipForm
+from clients.exceptions import ClientError, ClientMergeError
+from clients.forms import ClientForm, ClientListForm, ContactMergeForm, RelationshipForm
 from clients.models import Client, ClientKind
 from clients.selectors import (
     CLIENT_SORTS,
     client_get,
     client_list,
+    client_merge_get,
+    client_merges,
     client_relationships,
+    contact_duplicate_groups,
     contact_list,
+    contacts_for_merge,
     relationship_candidates,
     relationship_get,
 )
 from clients.services import (
     client_archive,
     client_create,
+    client_merge,
+    client_merge_undo,
     client_restore,
     client_update,
     relationship_create,
@@ -43,6 +49,7 @@ from clients.validation import phone_display
 
 PAGE_SIZE = 50
 CANDIDATES_SHOWN = 10
+MERGES_SHOWN = 20
 
 KIND_DESCRIPTIONS = {
     ClientKind.COMPANY: "A registered company, with directors and shareholders.",
@@ -121,6 +128,7 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         relationships=client_relationships(client=client),
         physical_address=client.address("physical"),
         postal_address=client.address("postal"),
+        merges=client_merges(firm=request.firm).filter(survivor=client, undone_at__isnull=True),
     )
 
 
@@ -201,6 +209,56 @@ def client_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _archived_state_change(
         request, pk, change=client_restore, success="{client} was restored."
     )
+
+
+@firm_member_required
+def contact_duplicates_view(request: HttpRequest) -> HttpResponse:
+    return _render(
+        request,
+        "clients/contact_duplicates.html",
+        groups=contact_duplicate_groups(firm=request.firm),
+        merges=client_merges(firm=request.firm)[:MERGES_SHOWN],
+    )
+
+
+@firm_member_required
+@require_http_methods(["GET", "POST"])
+def contact_merge_view(request: HttpRequest) -> HttpResponse:
+    """Merges the contacts named by the `contact` parameters (from a Duplicates group)."""
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        pks = [int(pk) for pk in data.getlist("contact")]
+    except ValueError:
+        raise Http404("Not a contact.") from None
+    contacts = contacts_for_merge(firm=request.firm, pks=pks)
+    if len(contacts) < 2 or len(contacts) != len(set(pks)):
+        raise Http404("Choose at least two of the firm's contacts to merge.")
+    form = ContactMergeForm(request.POST or None, contacts=contacts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merge = client_merge(
+                firm=request.firm, acting_user=request.user, **form.merge_arguments()
+            )
+        except (ClientMergeError, ValidationError) as error:
+            form.add_error(None, error.message if isinstance(error, ClientError) else error)
+        else:
+            merged = ", ".join(str(contact) for contact in merge.duplicates.all())
+            messages.success(request, f"Merged {merged} into {merge.survivor}.")
+            return redirect("clients:detail", merge.survivor_id)
+    return _render(request, "clients/contact_merge.html", form=form, contacts=contacts)
+
+
+@firm_member_required
+@require_POST
+def client_merge_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
+    merge = client_merge_get(firm=request.firm, pk=pk)
+    try:
+        client_merge_undo(merge=merge, acting_user=request.user)
+    except ClientMergeError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Undid the merge into {merge.survivor}.")
+    return redirect("clients:detail", merge.survivor_id)
 
 
 def _render(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
