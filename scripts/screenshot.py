@@ -11,20 +11,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
-# Chromium's own background traffic would only be refused on a closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-gpu",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
 
 
 def admin_login():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -40,6 +31,8 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "screenshot.png")
     args = parser.parse_args()
     login = admin_login()
+    # The browser tests' Chromium and flags (importable once Django is set up).
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
