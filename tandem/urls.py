@@ -6,6 +6,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
     path("accounts/", include("accounts.urls")),
     path("clients/", include("clients.urls")),
+    path("clients/", include("sync.urls")),
     path("schedule/", include("scheduling.urls")),
     path("documents/", include("documents.urls")),
     path("addons/", include("integrations.urls")),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "documents",
     "integrations",
     "matching",
+    "sync",
 ]
 
 MIDDLEWARE = [

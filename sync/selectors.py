@@ -1,0 +1,54 @@
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Firm
+from clients.models import Client
+from integrations.models import Connection, ConnectionStatus
+from sync.models import Link
+
+
+def link_list(*, firm: Firm) -> QuerySet[Link]:
+    return Link.objects.filter(firm=firm).select_related("client", "connection", "linked_by")
+
+
+def link_get(*, client: Client, pk: int) -> Link:
+    """One of `client`'s links, or 404."""
+    return get_object_or_404(link_list(firm=client.firm).filter(client=client), pk=pk)
+
+
+def client_links(*, client: Client) -> dict[int, Link]:
+    """`client`'s links by connection id."""
+    return {link.connection_id: link for link in link_list(firm=client.firm).filter(client=client)}
+
+
+def links_by_external_id(*, connection: Connection, external_ids: Iterable[str]) -> dict[str, Link]:
+    links = Link.objects.filter(connection=connection, external_id__in=list(external_ids))
+    return {link.external_id: link for link in links.select_related("client")}
+
+
+def active_connections(*, firm: Firm) -> QuerySet[Connection]:
+    return Connection.objects.filter(firm=firm, status=ConnectionStatus.ACTIVE)
+
+
+def clients_with_link_status(
+    clients: QuerySet[Client], *, connections: Iterable[Connection]
+) -> QuerySet[Client]:
+    """`clients` annotated `linked_<connection id>` per connection: one EXISTS each, no N+1."""
+    return clients.annotate(
+        **{
+            f"linked_{connection.pk}": Exists(
+                Link.objects.filter(connection=connection, client=OuterRef("pk"))
+            )
+            for connection in connections
+        }
+    )
+
+
+def clients_filter_connected(
+    clients: QuerySet[Client], *, connected: bool, connections: Iterable[Connection]
+) -> QuerySet[Client]:
+    """Clients linked in at least one of `connections` (or, with `connected` False, in none)."""
+    linked = Exists(Link.objects.filter(connection__in=list(connections), client=OuterRef("pk")))
+    return clients.filter(linked if connected else ~linked)

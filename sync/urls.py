@@ -1,0 +1,28 @@
+from django.urls import path
+
+from sync import views
+
+app_name = "sync"
+
+urlpatterns = [
+    path(
+        "<int:pk>/practice-management/",
+        views.practice_management_view,
+        name="practice_management",
+    ),
+    path(
+        "<int:pk>/practice-management/<int:connection_pk>/refresh/",
+        views.directory_refresh_view,
+        name="directory_refresh",
+    ),
+    path(
+        "<int:pk>/practice-management/<int:connection_pk>/link/",
+        views.link_create_view,
+        name="link_create",
+    ),
+    path(
+        "<int:pk>/practice-management/links/<int:link_pk>/disconnect/",
+        views.link_delete_view,
+        name="link_delete",
+    ),
+]
