@@ -1,0 +1,72 @@
+"""Linking a client that already exists in the practice-management system: Connect Now, Link,
+Connected, Disconnect, against the XPM sandbox."""
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Role
+from accounts.tests.factories import FirmFactory, member_create
+from clients.tests.factories import CompanyFactory
+from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
+from sandbox.xpm import XpmSandbox
+
+
+@pytest.fixture
+def xpm_sandbox(settings):
+    with XpmSandbox(clients=60, seed=1, rate_limits=False, redirect_uris=[XPM_CALLBACK]) as sandbox:
+        settings.XERO_AUTHORIZE_URL = sandbox.authorize_url
+        settings.XERO_TOKEN_URL = sandbox.token_url
+        settings.XERO_CONNECTIONS_URL = sandbox.connections_url
+        settings.XPM_API_BASE = sandbox.api_base
+        yield sandbox
+
+
+@pytest.fixture
+def firm():
+    return FirmFactory(name="Harbour Accounting Limited", slug="harbour")
+
+
+def a_listed_company(sandbox: XpmSandbox) -> str:
+    """The name of a company the sandbox lists, with no near namesake to compete with it."""
+    near = {
+        uuid for copy in sandbox.store.near_duplicates for uuid in (copy.uuid, copy.original_uuid)
+    }
+    return next(
+        client.name
+        for client in sandbox.store.clients_live()
+        if client.fields.get("businessStructure") == "Company"
+        and not client.is_archived
+        and client.uuid not in near
+    )
+
+
+def test_a_company_is_linked_to_its_xpm_record_and_disconnected(page, log_in, firm, xpm_sandbox):
+    staff = member_create(firm=firm, role=Role.STAFF, email="tama@harbour.example.com")
+    xpm_connect(xpm_sandbox, firm=firm, user=staff)
+    name = a_listed_company(xpm_sandbox)
+    CompanyFactory(firm=firm, display_name=name)
+    log_in(staff)
+
+    page.get_by_role("link", name="Clients", exact=True).first.click()
+    page.get_by_role("link", name=name).click()
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_role("tab", name="Practice Management").click()
+    expect(page.get_by_text("Not connected")).to_be_visible()
+
+    page.get_by_role("button", name="Connect Now").click()
+    expect(page.get_by_label("Search Xero Practice Manager")).to_have_value(name)
+    results = page.get_by_role("table", name="Xero Practice Manager clients")
+    first = results.get_by_role("row").nth(1)
+    expect(first.get_by_role("cell").first).to_have_text(name)
+    first.get_by_role("button", name=f"Link {name}").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"is linked to “{name}”")
+    expect(page.get_by_text("Connected to")).to_contain_text(name)
+    expect(page.get_by_text("Connected to")).to_contain_text(str(staff))
+
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_role("heading", name=f"Disconnect {name} from")).to_be_visible()
+    page.get_by_role("button", name="Disconnect").click()
+
+    expect(page.get_by_role("status")).to_contain_text("is no longer linked")
+    expect(page.get_by_role("button", name="Connect Now")).to_be_visible()
