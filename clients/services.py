@@ -30,6 +30,7 @@ from clients.validation import (
 )
 from documents.models import Document
 from scheduling.models import Appointment
+from sync.models import Link
 
 # The values a merge lets the person choose field by field. The display name follows the
 # chosen names (see client_update); notes are appended rather than chosen.
@@ -187,8 +188,8 @@ def client_merge(
     """Merges the duplicate contacts into `survivor` and returns the record that undoes it.
 
     `field_choices` maps a field of MERGE_FIELDS to the contact whose value the survivor keeps;
-    other fields keep the survivor's. The duplicates' appointments, documents and roles move
-    to the survivor (a role the survivor already holds is dropped, and recorded), their notes
+    other fields keep the survivor's. The duplicates' appointments, documents, links and roles
+    move to the survivor (a role the survivor already holds is dropped, and recorded), their notes
     are appended to the survivor's, and they are archived with `merged_into` set, never
     deleted. The rows are locked first, so of two people merging the same contacts at once
     the second is told who was first.
@@ -207,6 +208,7 @@ def client_merge(
     _merge_check_mergeable(firm, [locked[pk] for pk in pks])
     survivor = locked[survivor.pk]
     duplicates = [locked[pk] for pk in pks[1:]]
+    _merge_check_links(locked, pks)
 
     values, codes_taken = _merge_values(survivor, duplicates, field_choices, locked)
     before = _snapshot(survivor)
@@ -222,6 +224,8 @@ def client_merge(
         Document.objects.filter(client_id__in=duplicate_pks).values_list("pk", "client_id")
     )
     Document.objects.filter(client_id__in=duplicate_pks).update(client=survivor)
+    links = list(Link.objects.filter(client_id__in=duplicate_pks).values_list("pk", "client_id"))
+    Link.objects.filter(client_id__in=duplicate_pks).update(client=survivor)
     relationships_moved, relationships_dropped = _merge_relationships(survivor, duplicate_pks)
 
     merged_at = timezone.now()
@@ -242,6 +246,7 @@ def client_merge(
         "codes_taken": codes_taken,
         "appointments": appointments,
         "documents": documents,
+        "links": links,
         "relationships_moved": relationships_moved,
         "relationships_dropped": relationships_dropped,
     }
@@ -301,7 +306,11 @@ def client_merge_undo(*, merge: ClientMerge, acting_user: User | None) -> Client
         duplicate.code = code
         _code_check_unique(duplicate)
         duplicate.save(update_fields=["code", "updated_at"])
-    for model, moved in ((Appointment, record["appointments"]), (Document, record["documents"])):
+    for model, moved in (
+        (Appointment, record["appointments"]),
+        (Document, record["documents"]),
+        (Link, record.get("links", [])),
+    ):
         for pk, client_pk in moved:
             model.objects.filter(pk=pk).update(client_id=client_pk)
     for pk, individual_pk in record["relationships_moved"]:
@@ -349,6 +358,23 @@ def _merge_check_mergeable(firm: Firm, clients: list[Client]) -> None:
             raise ClientMergeError(f"{client} is not an individual; only contacts are merged.")
         if client.is_archived:
             raise ClientMergeError(f"{client} is archived; restore it before merging.")
+
+
+def _merge_check_links(locked: dict[int, Client], pks: list[int]) -> None:
+    """A client has one link per connection, so contacts linked to records of the same
+    connection cannot become one until all but one are disconnected."""
+    linked: dict[int, list[Link]] = {}
+    for link in Link.objects.filter(client_id__in=pks).select_related("connection"):
+        linked.setdefault(link.connection_id, []).append(link)
+    for links in linked.values():
+        if len(links) > 1:
+            names = " and ".join(
+                f"{locked[link.client_id]} ({link.external_name})" for link in links
+            )
+            raise ClientMergeError(
+                f"{names} are each linked in {links[0].connection}; disconnect all but one "
+                "before merging."
+            )
 
 
 def _merge_values(
@@ -438,6 +464,7 @@ def _merge_undo_problems(
     for model, noun, moved in (
         (Appointment, "appointment", record["appointments"]),
         (Document, "document", record["documents"]),
+        (Link, "link", record.get("links", [])),
         (Relationship, "role", record["relationships_moved"]),
     ):
         owner = "individual_id" if model is Relationship else "client_id"

@@ -2,7 +2,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection as database
 
 from accounts.models import AuditEvent
 from clients.exceptions import ClientMergeConflictError, ClientMergeError, ClientMergeUndoError
@@ -10,8 +10,11 @@ from clients.models import Client, ClientMerge, Relationship, RelationshipRole
 from clients.services import client_merge, client_merge_undo, client_update
 from clients.tests.factories import CompanyFactory, IndividualFactory, RelationshipFactory
 from documents.models import Document
+from integrations.tests.factories import ConnectionFactory
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
+from sync.models import Link
+from sync.tests.factories import LinkFactory
 
 BORN = datetime.date(1980, 5, 4)
 
@@ -56,9 +59,15 @@ def duplicate(firm, kauri):
 
 
 @pytest.fixture
-def records(survivor, duplicate):
-    """An appointment and a document on each side."""
+def connection(firm):
+    return ConnectionFactory(firm=firm)
+
+
+@pytest.fixture
+def records(survivor, duplicate, connection):
+    """An appointment and a document on each side; the duplicate is linked to the PM system."""
     return {
+        "link": LinkFactory(connection=connection, client=duplicate, external_name="TANE, Mere").pk,
         "appointments": [
             AppointmentFactory(client=survivor).pk,
             AppointmentFactory(client=duplicate).pk,
@@ -98,6 +107,7 @@ def test_merge_moves_everything_to_the_survivor(
     assert survivor.notes == "Prefers mornings.\n\nFrom Mere Tane:\nHas two children."
     assert _owners(Appointment, records["appointments"]) == [survivor.pk, survivor.pk]
     assert _owners(Document, records["documents"]) == [survivor.pk, survivor.pk]
+    assert _owners(Link, [records["link"]]) == [survivor.pk]
     assert _roles(survivor) == {
         (kauri.pk, RelationshipRole.DIRECTOR),
         (kauri.pk, RelationshipRole.SHAREHOLDER),
@@ -136,6 +146,7 @@ def test_undo_moves_everything_back(firm, survivor, duplicate, records, kauri, a
     assert (duplicate.code, duplicate.merged_into, duplicate.archived_at) == ("A7", None, None)
     assert _owners(Appointment, records["appointments"]) == [survivor.pk, duplicate.pk]
     assert _owners(Document, records["documents"]) == [survivor.pk, duplicate.pk]
+    assert _owners(Link, [records["link"]]) == [duplicate.pk]
     assert _roles(survivor) == {(kauri.pk, RelationshipRole.DIRECTOR)}
     assert _roles(duplicate) == {
         (kauri.pk, RelationshipRole.DIRECTOR),
@@ -159,6 +170,29 @@ def test_undo_is_refused_when_a_moved_appointment_was_deleted(
     merge.refresh_from_db()
     assert duplicate.merged_into_id == survivor.pk
     assert not merge.is_undone
+
+
+def test_merge_is_refused_when_both_are_linked_in_the_same_connection(
+    firm, survivor, duplicate, records, connection, admin_user
+):
+    LinkFactory(connection=connection, client=survivor, external_name="Tane, Mere")
+
+    with pytest.raises(ClientMergeError, match="disconnect all but one before merging"):
+        _merge(firm, survivor, duplicate, admin_user)
+
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None
+    assert _owners(Appointment, records["appointments"]) == [survivor.pk, duplicate.pk]
+
+
+def test_undo_is_refused_when_a_moved_link_was_disconnected(
+    firm, survivor, duplicate, records, admin_user
+):
+    merge = _merge(firm, survivor, duplicate, admin_user)
+    Link.objects.filter(pk=records["link"]).delete()
+
+    with pytest.raises(ClientMergeUndoError, match="1 link moved by the merge was deleted"):
+        client_merge_undo(merge=merge, acting_user=admin_user)
 
 
 def test_undo_is_refused_when_a_merged_value_was_changed_since(
@@ -228,7 +262,7 @@ def test_two_people_merging_at_once_end_consistent(firm, survivor, duplicate, re
         except ClientMergeError as error:
             outcomes.append(error)
         finally:
-            connection.close()
+            database.close()
 
     # Each keeps a different record: without the lock each would merge the other away.
     threads = [
