@@ -117,6 +117,10 @@ def client_archive(*, client: Client, acting_user: User | None) -> Client:
 def client_restore(*, client: Client, acting_user: User | None) -> Client:
     if not client.is_archived:
         raise ClientStateError(f"{client} is not archived.")
+    if client.merged_into_id is not None:
+        raise ClientStateError(
+            f"{client} was merged into {client.merged_into}; undo that merge to restore it."
+        )
     return _archived_at_set(client, acting_user=acting_user, archived_at=None)
 
 
@@ -459,7 +463,7 @@ def _merge_undo_problems(
     problems += [
         f"{field_label(name)} of {survivor} was changed since the merge"
         for name, (_old, new) in record["values"].items()
-        if field_changes({name: new}, {name: current[name]})
+        if _as_recorded(current[name]) != new
     ]
     for model, noun, moved in (
         (Appointment, "appointment", record["appointments"]),
@@ -480,6 +484,11 @@ def _merge_undo_problems(
                 f"{'were' if gone > 1 else 'was'} deleted or moved since"
             )
     return problems
+
+
+def _as_recorded(value: Any) -> str | None:
+    """A field's value as `field_changes` records it in a merge's undo record."""
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def _archived_at_set(client: Client, *, acting_user: User | None, archived_at) -> Client:

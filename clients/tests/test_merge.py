@@ -5,9 +5,14 @@ import pytest
 from django.db import connection as database
 
 from accounts.models import AuditEvent
-from clients.exceptions import ClientMergeConflictError, ClientMergeError, ClientMergeUndoError
+from clients.exceptions import (
+    ClientMergeConflictError,
+    ClientMergeError,
+    ClientMergeUndoError,
+    ClientStateError,
+)
 from clients.models import Client, ClientMerge, Relationship, RelationshipRole
-from clients.services import client_merge, client_merge_undo, client_update
+from clients.services import client_merge, client_merge_undo, client_restore, client_update
 from clients.tests.factories import CompanyFactory, IndividualFactory, RelationshipFactory
 from documents.models import Document
 from integrations.tests.factories import ConnectionFactory
@@ -129,9 +134,18 @@ def test_merge_moves_everything_to_the_survivor(
 
 
 def test_undo_moves_everything_back(firm, survivor, duplicate, records, kauri, admin_user):
-    merge = _merge(firm, survivor, duplicate, admin_user, email=duplicate, code=duplicate)
+    Client.objects.filter(pk=survivor.pk).update(date_of_birth=None)
+    merge = _merge(
+        firm,
+        survivor,
+        duplicate,
+        admin_user,
+        email=duplicate,
+        code=duplicate,
+        date_of_birth=duplicate,
+    )
     survivor.refresh_from_db()
-    assert survivor.code == "A7"
+    assert (survivor.code, survivor.date_of_birth) == ("A7", BORN)
 
     client_merge_undo(merge=merge, acting_user=admin_user)
 
@@ -143,6 +157,7 @@ def test_undo_moves_everything_back(firm, survivor, duplicate, records, kauri, a
         "A1",
         "Prefers mornings.",
     )
+    assert survivor.date_of_birth is None
     assert (duplicate.code, duplicate.merged_into, duplicate.archived_at) == ("A7", None, None)
     assert _owners(Appointment, records["appointments"]) == [survivor.pk, duplicate.pk]
     assert _owners(Document, records["documents"]) == [survivor.pk, duplicate.pk]
@@ -203,6 +218,16 @@ def test_undo_is_refused_when_a_merged_value_was_changed_since(
 
     with pytest.raises(ClientMergeUndoError, match="Email of Mere Tane was changed since"):
         client_merge_undo(merge=merge, acting_user=admin_user)
+
+
+def test_a_merged_contact_is_restored_only_by_undoing_the_merge(
+    firm, survivor, duplicate, admin_user
+):
+    _merge(firm, survivor, duplicate, admin_user)
+    duplicate.refresh_from_db()
+
+    with pytest.raises(ClientStateError, match="undo that merge to restore it"):
+        client_restore(client=duplicate, acting_user=admin_user)
 
 
 def test_undo_twice_is_refused(firm, survivor, duplicate, admin_user):
