@@ -91,6 +91,15 @@ def _merge(firm, survivor, duplicate, user, **field_choices) -> ClientMerge:
     )
 
 
+def _merge_form(contacts: list[Client], *, keep: Client, **values_of: Client) -> dict:
+    """The Merge page's answers: the record kept and, per field, whose value it keeps."""
+    return {
+        "contact": [contact.pk for contact in contacts],
+        "survivor": keep.pk,
+        **{name: contact.pk for name, contact in values_of.items()},
+    }
+
+
 def _owners(model, pks) -> list[int]:
     return [model.objects.get(pk=pk).client_id for pk in pks]
 
@@ -324,13 +333,13 @@ class TestMergePages:
     ):
         response = as_staff.post(
             "/clients/contacts/merge/",
-            {
-                "contact": [survivor.pk, duplicate.pk],
-                "survivor": duplicate.pk,
-                "code": duplicate.pk,
-                "email": survivor.pk,
-                "mobile": duplicate.pk,
-            },
+            _merge_form(
+                [survivor, duplicate],
+                keep=duplicate,
+                code=duplicate,
+                email=survivor,
+                mobile=duplicate,
+            ),
         )
 
         assert response.status_code == 302
@@ -348,13 +357,13 @@ class TestMergePages:
 
         response = as_staff.post(
             "/clients/contacts/merge/",
-            {
-                "contact": [survivor.pk, duplicate.pk],
-                "survivor": survivor.pk,
-                "code": survivor.pk,
-                "email": survivor.pk,
-                "mobile": duplicate.pk,
-            },
+            _merge_form(
+                [survivor, duplicate],
+                keep=survivor,
+                code=survivor,
+                email=survivor,
+                mobile=duplicate,
+            ),
         )
 
         assert response.status_code == 200
