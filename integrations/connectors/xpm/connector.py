@@ -215,14 +215,15 @@ class XpmConnector(Connector):
         if not isinstance(payload, dict):
             return RecordProblem("", "(unreadable)", "XPM sent a client that is not an object.")
         external_id = payload.get("uuid")
-        label = str(payload.get("name") or "(no name)")[:80]
         if not isinstance(external_id, str) or not external_id.strip():
+            label = _label(payload)
             return RecordProblem("", label, f"XPM sent the client “{label}” without an id.")
         kind = kind_read(payload)
         fields, errors = self.field_mapping.to_canonical(payload, kind=kind)
         if not errors and not fields.get("display_name"):
             errors["display_name"] = "Name: XPM gave this client none."
         if errors:
+            label = _label(payload)
             reasons = " ".join(errors.values())
             return RecordProblem(external_id, label, f"Tandem could not read “{label}”. {reasons}")
         return ExternalRecord(
@@ -232,6 +233,11 @@ class XpmConnector(Connector):
             archived=yes(payload.get("isArchived")),
             raw=payload,
         )
+
+
+def _label(payload: dict[str, Any]) -> str:
+    """How a person recognises a record that could not be read."""
+    return str(payload.get("name") or "(no name)")[:80]
 
 
 def _next_page_token(body: dict[str, Any]) -> str | None:

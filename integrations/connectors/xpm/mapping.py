@@ -14,6 +14,7 @@ How XPM models a client (`ClientBaseDto`):
 - Phone numbers are free text in the client's country's own format (see `PhoneField`).
 """
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import phonenumbers
 from django.conf import settings
 
 from clients.models import ClientKind
+from clients.validation import phone_plain_e164
 from integrations.connectors.base import CombinedField, Field, FieldMapping
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?)?")
@@ -95,7 +97,15 @@ class PhoneField:
         number = text(payload.get("phone"))
         region = COUNTRY_REGIONS.get(text(payload.get("country")).casefold())
         # A number of the practice's own region is left to Tandem's rules, which read it so.
-        if number and region not in (None, settings.PHONE_DEFAULT_REGION) and number[0] != "+":
+        if (
+            number
+            and number[0] != "+"
+            and region is not None
+            and region != settings.PHONE_DEFAULT_REGION
+        ):
+            plain = phone_plain_e164(number, region)
+            if plain is not None:
+                return {"phone": plain}
             try:
                 parsed = phonenumbers.parse(number, region)
             except phonenumbers.NumberParseException:
@@ -137,14 +147,20 @@ def kind_read(payload: dict[str, Any]) -> str | None:
     individual, and anything else stays unknown (None)."""
     structure = payload.get("businessStructure")
     if isinstance(structure, str) and structure.strip():
-        words = structure.casefold()
-        for needles, kind in _STRUCTURE_WORDS:
-            if any(needle in words for needle in needles):
-                return kind.value
-        return None
+        return _structure_kind(structure)
     names = (payload.get("firstName"), payload.get("lastName"))
     if any(isinstance(name, str) and name.strip() for name in names):
         return ClientKind.INDIVIDUAL.value
+    return None
+
+
+# A practice uses a handful of structures; a listing asks about each of its clients.
+@functools.lru_cache(maxsize=256)
+def _structure_kind(structure: str) -> str | None:
+    words = structure.casefold()
+    for needles, kind in _STRUCTURE_WORDS:
+        if any(needle in words for needle in needles):
+            return kind.value
     return None
 
 
