@@ -138,6 +138,7 @@ class ClientListForm(forms.Form):
     """
 
     STATUS_ARCHIVED = {"active": False, "archived": True, "all": None}
+    CONNECTED = {"connected": True, "not_connected": False}
 
     q = forms.CharField(label="Search", required=False, max_length=100)
     kind = forms.ChoiceField(
@@ -152,6 +153,15 @@ class ClientListForm(forms.Form):
         required=False,
         choices=[(key, key) for name in CLIENT_SORTS for key in (name, f"-{name}")],
     )
+    connection = forms.ChoiceField(
+        label="Practice Management",
+        required=False,
+        choices=[
+            ("", "Connected or not"),
+            ("connected", "Connected"),
+            ("not_connected", "Not connected"),
+        ],
+    )
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for `client_list`."""
@@ -162,6 +172,7 @@ class ClientListForm(forms.Form):
             "kind": data.get("kind") or None,
             "archived": self.STATUS_ARCHIVED[data.get("status") or "active"],
             "sort": data.get("sort") or "name",
+            "connected": self.CONNECTED.get(data.get("connection") or ""),
         }
 
 

@@ -18,6 +18,7 @@ from accounts.models import Firm
 from clients.models import ENTITY_KINDS, Client, ClientKind, ClientMerge, Relationship
 from matching.duplicates import duplicate_groups_find
 from matching.records import record_from_client
+from sync.selectors import clients_filter_connected
 
 # Each sort key orders by indexed columns, ending with the primary key so pages are stable.
 CLIENT_SORTS: dict[str, tuple[str, ...]] = {
@@ -56,11 +57,14 @@ def client_list(
     kind: str | None = None,
     archived: bool | None = False,
     sort: str = "name",
+    connected: bool | None = None,
 ) -> QuerySet[Client]:
     """The firm's clients with the list's columns loaded.
 
     `archived`: False for active clients only, True for archived ones only, None for all.
     `sort`: a key of CLIENT_SORTS, with a leading "-" to reverse it.
+    `connected`: True for clients linked to an active practice-management add-on, False for
+    those linked to none, None for all.
     """
     clients = Client.objects.filter(firm=firm)
     if archived is not None:
@@ -68,11 +72,18 @@ def client_list(
     if kind:
         clients = clients.filter(kind=kind)
     clients = clients.filter(_search_condition(search))
+    if connected is not None:
+        clients = clients_filter_connected(clients, firm=firm, connected=connected)
     return clients.only(*LIST_COLUMNS).order_by(*_ordering(sort))
 
 
 def contact_list(
-    *, firm: Firm, search: str = "", archived: bool | None = False, sort: str = "name"
+    *,
+    firm: Firm,
+    search: str = "",
+    archived: bool | None = False,
+    sort: str = "name",
+    connected: bool | None = None,
 ) -> QuerySet[Client]:
     """The firm's individuals, each with `entity_links` (its roles in entities) prefetched."""
     links = (
@@ -81,7 +92,12 @@ def contact_list(
         .order_by("entity__sort_name", "role")
     )
     return client_list(
-        firm=firm, search=search, kind=ClientKind.INDIVIDUAL, archived=archived, sort=sort
+        firm=firm,
+        search=search,
+        kind=ClientKind.INDIVIDUAL,
+        archived=archived,
+        sort=sort,
+        connected=connected,
     ).prefetch_related(Prefetch("entity_links", queryset=links))
 
 

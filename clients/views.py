@@ -46,6 +46,7 @@ from clients.services import (
     relationship_delete,
 )
 from clients.validation import phone_display
+from sync.selectors import active_connections, clients_with_link_status
 
 PAGE_SIZE = 50
 CANDIDATES_SHOWN = 10
@@ -288,6 +289,8 @@ def _list_render(
     results_template: str,
     results_id: str,
 ) -> HttpResponse:
+    connections = list(active_connections(firm=request.firm))
+    clients = clients_with_link_status(clients, connections=connections)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     if _wants_fragment(request, results_id):
         template = results_template
@@ -299,6 +302,7 @@ def _list_render(
         sort=sort,
         sort_columns=_sort_columns(sort),
         results_id=results_id,
+        connections=connections,
     )
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Firm
 from clients.models import Client
+from integrations.connectors.registry import connector_class
 from integrations.models import Connection, ConnectionStatus
 from sync.models import Link
 
@@ -47,8 +48,23 @@ def clients_with_link_status(
 
 
 def clients_filter_connected(
-    clients: QuerySet[Client], *, connected: bool, connections: Iterable[Connection]
+    clients: QuerySet[Client], *, firm: Firm, connected: bool
 ) -> QuerySet[Client]:
-    """Clients linked in at least one of `connections` (or, with `connected` False, in none)."""
-    linked = Exists(Link.objects.filter(connection__in=list(connections), client=OuterRef("pk")))
+    """Clients linked through at least one active connection (or, `connected` False, none)."""
+    linked = Exists(
+        Link.objects.filter(
+            client=OuterRef("pk"), firm=firm, connection__status=ConnectionStatus.ACTIVE
+        )
+    )
     return clients.filter(linked if connected else ~linked)
+
+
+def link_statuses(client: Client, connections: Iterable[Connection]) -> list[tuple[str, bool]]:
+    """(provider short name, linked) per connection, read from `clients_with_link_status`."""
+    return [
+        (
+            connector_class(connection.provider).short_name,
+            getattr(client, f"linked_{connection.pk}"),
+        )
+        for connection in connections
+    ]

@@ -6,17 +6,14 @@ records which external record is this client.
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts.audit import audit_record
 from accounts.models import Firm, User
-from clients import selectors as client_selectors
 from clients.models import Client, ClientKind
+from clients.selectors import client_duplicate_candidates
 from integrations.directory import directory_entry_get
 from integrations.models import Connection
-from matching.duplicates import DUPLICATE_THRESHOLD
-from matching.records import record_from_client
-from matching.scoring import compare
 from sync.exceptions import LinkRefused
 from sync.models import Link
 
@@ -38,11 +35,11 @@ def link_create(
             field="external_id",
         )
     _kinds_check(client=client, external_kind=entry.kind, external_name=entry.display_name)
-    if client.kind == ClientKind.INDIVIDUAL and _likely_duplicates(client=client):
+    if client.kind == ClientKind.INDIVIDUAL and client_duplicate_candidates(client=client):
         raise LinkRefused(
             f"{client} has likely duplicate contacts in Tandem: merge duplicate contacts first.",
             code="duplicates_first",
-            duplicates_url=_duplicates_url(),
+            duplicates_url=reverse("clients:duplicates"),
         )
     existing = Link.objects.filter(connection=connection).filter(
         Q(external_id=external_id) | Q(client=client)
@@ -113,36 +110,3 @@ def _already_linked(link: Link, *, client: Client, name: str) -> LinkRefused:
     if link.client_id == client.pk:
         return LinkRefused(f"{client} is already linked to “{link.external_name}” in {name}.")
     return LinkRefused(f"“{link.external_name}” in {name} is already linked to {link.client}.")
-
-
-def _likely_duplicates(*, client: Client) -> list[Client]:
-    """The firm's other individuals that are probably the same person as `client`."""
-    find = getattr(client_selectors, "client_duplicate_candidates", None)
-    if find is not None:
-        return list(find(client=client))
-    same_identity = Q(last_name__iexact=client.last_name) if client.last_name else Q()
-    for field in ("email", "phone", "mobile", "date_of_birth", "tax_number"):
-        value = getattr(client, field)
-        if value:
-            same_identity |= Q(**{field: value})
-    if not same_identity:
-        return []
-    others = Client.objects.filter(
-        same_identity,
-        firm_id=client.firm_id,
-        kind=ClientKind.INDIVIDUAL,
-        archived_at__isnull=True,
-    ).exclude(pk=client.pk)
-    wanted = record_from_client(client)
-    return [
-        other
-        for other in others[:200]
-        if compare(wanted, record_from_client(other)).score >= DUPLICATE_THRESHOLD
-    ]
-
-
-def _duplicates_url() -> str:
-    try:
-        return reverse("clients:duplicates")
-    except NoReverseMatch:
-        return ""

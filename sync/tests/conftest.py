@@ -1,0 +1,12 @@
+import pytest
+
+from matching.cache import candidate_index_clear
+
+
+@pytest.fixture(autouse=True)
+def fresh_candidate_indexes():
+    """Test databases reuse primary keys after a rollback, so an index cached under
+    (connection id, directory version) by one test could answer another's search."""
+    candidate_index_clear()
+    yield
+    candidate_index_clear()
