@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync import suggestion_views, views
+from sync import views
 
 app_name = "sync"
 
@@ -24,10 +24,5 @@ urlpatterns = [
         "<int:pk>/practice-management/links/<int:link_pk>/disconnect/",
         views.link_delete_view,
         name="link_delete",
-    ),
-    path(
-        "suggested-links/<int:connection_pk>/",
-        suggestion_views.suggested_links_view,
-        name="suggested_links",
     ),
 ]
