@@ -1,5 +1,10 @@
 import pytest
 
+from integrations.tests.conftest import (  # noqa: F401 - fixtures used by this package's tests
+    xpm_connection,
+    xpm_sandbox,
+    xpm_sandbox_server,
+)
 from matching.cache import candidate_index_clear
 
 

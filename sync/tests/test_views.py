@@ -136,3 +136,44 @@ def test_another_firms_connection_is_404_on_my_client(as_staff, client, other_fi
     )
 
     assert response.status_code == 404
+
+
+def test_connect_now_reads_a_stale_directory_from_the_pm_system_first(
+    as_admin, firm, xpm_sandbox, xpm_connection
+):
+    listed = next(c for c in xpm_sandbox.store.clients_live() if not c.is_archived)
+    client = CompanyFactory(firm=firm, display_name=listed.name)
+
+    response = as_admin.get(tab(client), {"connection": xpm_connection.pk})
+
+    assert xpm_sandbox.stats["api_calls_by_endpoint"] == {"client.api/paged-list": 1}
+    assert response.context["sections"][0].results[0].entry.display_name == listed.name
+
+
+def test_a_failed_refresh_is_explained_on_the_tab(as_admin, firm, xpm_sandbox, xpm_connection):
+    client = CompanyFactory(firm=firm)
+    xpm_sandbox.set_fault("token_revoked")
+
+    response = as_admin.post(
+        reverse("sync:directory_refresh", args=[client.pk, xpm_connection.pk]), follow=True
+    )
+
+    assert "Refreshing the XPM client list stopped" in response.text
+    assert "nothing was read" in response.text
+
+
+def test_a_contact_with_duplicates_is_sent_to_merge_them_first(as_staff, firm, connection):
+    person = IndividualFactory(
+        firm=firm, first_name="Mere", last_name="Ngata", email="mere@ngata.example"
+    )
+    IndividualFactory(firm=firm, first_name="Mere", last_name="Ngata", email="mere@ngata.example")
+    entry = DirectoryEntryFactory(connection=connection, kind="individual")
+
+    response = as_staff.post(
+        reverse("sync:link_create", args=[person.pk, connection.pk]),
+        {"external_id": entry.external_id},
+    )
+
+    assert "merge duplicate contacts first" in response.text
+    assert f'href="{reverse("clients:duplicates")}"' in response.text
+    assert not Link.objects.exists()
