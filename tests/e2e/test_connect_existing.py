@@ -7,18 +7,12 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from accounts.tests.factories import FirmFactory, member_create
 from clients.tests.factories import CompanyFactory
-from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
+from integrations.tests.conftest import xpm_connect
+
+# The XPM sandbox fixtures, re-exported so that pytest finds them here.
+from integrations.tests.conftest import xpm_sandbox as xpm_sandbox
+from integrations.tests.conftest import xpm_sandbox_server as xpm_sandbox_server
 from sandbox.xpm import XpmSandbox
-
-
-@pytest.fixture
-def xpm_sandbox(settings):
-    with XpmSandbox(clients=60, seed=1, rate_limits=False, redirect_uris=[XPM_CALLBACK]) as sandbox:
-        settings.XERO_AUTHORIZE_URL = sandbox.authorize_url
-        settings.XERO_TOKEN_URL = sandbox.token_url
-        settings.XERO_CONNECTIONS_URL = sandbox.connections_url
-        settings.XPM_API_BASE = sandbox.api_base
-        yield sandbox
 
 
 @pytest.fixture
