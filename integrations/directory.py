@@ -23,7 +23,7 @@ from integrations.connectors.registry import connector_class
 from integrations.exceptions import DirectoryRefreshFailed, IntegrationError
 from integrations.models import Connection, Directory, DirectoryEntry
 from matching.cache import candidate_index_get
-from matching.index import Candidate
+from matching.index import Candidate, CandidateIndex
 from matching.records import MatchRecord
 
 OVERLAP = timedelta(minutes=2)
@@ -150,17 +150,28 @@ def directory_search(
     *, connection: Connection, query: MatchRecord | str, limit: int = 20
 ) -> list[tuple[DirectoryEntry, Candidate]]:
     """The directory's records most like `query`, best first, each with its ranking."""
+    candidates = directory_index(connection=connection).search(query, limit=limit)
+    entries = DirectoryEntry.objects.in_bulk([c.record.key for c in candidates])
+    return [(entries[c.record.key], c) for c in candidates if c.record.key in entries]
+
+
+def directory_version(*, connection: Connection) -> int:
+    """A number that changes whenever the directory's rows do."""
     version = (
         Directory.objects.filter(connection=connection).values_list("version", flat=True).first()
     )
-    index = candidate_index_get(
+    return version or 0
+
+
+def directory_index(*, connection: Connection) -> CandidateIndex:
+    """The directory's live records ready to search, keyed by DirectoryEntry id; built once per
+    directory version. For many queries at once, where `directory_search`'s query per search
+    would add up."""
+    return candidate_index_get(
         namespace=f"connection:{connection.pk}",
-        version=version or 0,
+        version=directory_version(connection=connection),
         load=lambda: _match_records(connection),
     )
-    candidates = index.search(query, limit=limit)
-    entries = DirectoryEntry.objects.in_bulk([c.record.key for c in candidates])
-    return [(entries[c.record.key], c) for c in candidates if c.record.key in entries]
 
 
 def entry_match_record(key: Any, kind: str, fields: Mapping[str, Any]) -> MatchRecord:
