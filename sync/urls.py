@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync import views
+from sync import suggestion_views, views
 
 app_name = "sync"
 
@@ -24,5 +24,10 @@ urlpatterns = [
         "<int:pk>/practice-management/links/<int:link_pk>/disconnect/",
         views.link_delete_view,
         name="link_delete",
+    ),
+    path(
+        "suggested-links/<int:connection_pk>/",
+        suggestion_views.suggested_links_view,
+        name="suggested_links",
     ),
 ]
