@@ -116,3 +116,18 @@ def test_an_inactive_connection_is_not_found(as_staff, connection):
     connection.save()
 
     assert as_staff.get(url(connection)).status_code == 404
+
+
+def test_the_clients_list_and_practice_management_tab_lead_here(as_staff, firm, connection):
+    client = CompanyFactory(firm=firm)
+    link = f'href="{url(connection)}"'
+
+    assert link in as_staff.get(reverse("clients:list")).text
+    assert link in as_staff.get(reverse("sync:practice_management", args=[client.pk])).text
+
+
+def test_without_an_active_connection_the_clients_list_offers_no_suggestions(as_staff, connection):
+    connection.status = ConnectionStatus.NEEDS_REAUTHORISATION
+    connection.save()
+
+    assert "Suggested links" not in as_staff.get(reverse("clients:list")).text
