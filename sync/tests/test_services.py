@@ -1,7 +1,8 @@
+import threading
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connections
 
 from accounts.models import AuditEvent
 from clients.tests.factories import CompanyFactory, IndividualFactory
@@ -107,6 +108,37 @@ def test_the_loser_of_a_race_gets_a_clear_message(firm, connection, staff_user):
         link(client, entry, staff_user)
 
     assert not AuditEvent.objects.filter(action="link.create").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_of_clients_linking_one_record_at_once_exactly_one_wins(firm, connection, staff_user):
+    entry = DirectoryEntryFactory(connection=connection, display_name="Contested Ltd")
+    clients = [CompanyFactory(firm=firm) for _ in range(4)]
+    start = threading.Barrier(len(clients))
+    linked, refusals, errors = [], [], []
+
+    def attempt(client):
+        try:
+            start.wait()
+            linked.append(link(client, entry, staff_user))
+        except LinkRefused as refusal:
+            refusals.append(refusal)
+        except Exception as error:  # the assertion below shows it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=[client]) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(linked) == 1
+    assert len(refusals) == len(clients) - 1
+    assert Link.objects.get().client == linked[0].client
 
 
 def test_an_inactive_connection_or_unknown_record_is_refused(firm, connection, staff_user):
