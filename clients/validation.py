@@ -262,12 +262,7 @@ def phone_plain_e164(text: str, region: str) -> str | None:
     if prefix is None:
         return None
     national = digits[prefix.end() :]
-    if (
-        national[:1] in ("", "0")
-        or len(national) not in rules.lengths
-        or len(national) in rules.local_only_lengths
-        or not rules.national_number.fullmatch(national)
-    ):
+    if len(national) not in rules.lengths or not rules.national_number.fullmatch(national):
         return None
     return f"+{rules.country_code}{national}"
 
@@ -282,7 +277,6 @@ def _e164_is_possible(digits: str) -> bool:
     national = digits[length:]
     return (
         rules is not None
-        and national[:1] not in ("", "0")
         and (len(national) in rules.lengths or len(national) in rules.local_only_lengths)
         and not (rules.national_prefix and rules.national_prefix.match(national))
     )

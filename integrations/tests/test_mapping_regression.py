@@ -5,16 +5,25 @@ tests hold them to the answers they gave before any tuning. A seed-1 practice of
 is listed through the connector with a third of its clients retyped the ways people type
 things (phones in every spelling and country, odd emails, websites, dates, names, addresses,
 business structures), and the listing is compared by digest, record by record.
+
+The shortcut for plainly written phone numbers is held to phonenumbers itself: whatever it
+answers, phonenumbers answers the same.
 """
 
 import hashlib
 import json
+import random
 from datetime import date
 from itertools import product
 
+import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from clients.validation import phone_plain_e164
 from integrations.connectors.xpm import XpmConnector
+from integrations.connectors.xpm.mapping import COUNTRY_REGIONS
 from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
 from sandbox.xpm import XpmSandbox
 
@@ -364,3 +373,79 @@ def test_retyped_values_read_as_before(listing, retyped_sandbox):
     ]
 
     assert outcomes == [(changes, outcome) for changes, _, outcome in RETYPED_OUTCOMES]
+
+
+# The regions XPM clients live in, and some whose numbering has quirks: national prefixes
+# that are rewritten (AR, BR, MX) or not "0" (BY, where "8" is also where the international
+# prefix "810" starts), none at all (SG, US), leading zeros kept (IT), country codes shared
+# (CA, GG), long international prefixes (JP, RU).
+REGIONS = sorted(
+    {*COUNTRY_REGIONS.values(), "AR", "BR", "BY", "DE", "GG", "IN", "IT", "JP", "MX", "RU"}
+)
+
+
+def _phonenumbers_e164(text: str, region: str) -> str | None:
+    """What Tandem's rules make of `text` through phonenumbers alone, if it is a number."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number) or number.extension:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# How numbers start: national and international dialling prefixes of many regions.
+LEADS = ("", "0", "00", "01", "06", "1", "8", "80", "1001", "1831", "180020")
+
+
+def _digits(lead: str, length: int, rng: random.Random) -> str:
+    return lead + "".join(rng.choice("0123456789") for _ in range(length - len(lead)))
+
+
+def _spellings(digits: str, rng: random.Random) -> list[str]:
+    groups, rest = [], digits
+    while rest:
+        size = rng.randint(1, 4)
+        groups.append(rest[:size])
+        rest = rest[size:]
+    bracketed = f"({groups[0]}) {' '.join(groups[1:])}".strip()
+    return [digits, " ".join(groups), "-".join(groups), bracketed, f"+{digits}"]
+
+
+def test_plainly_written_numbers_read_as_phonenumbers_reads_them():
+    rng = random.Random(SEED)
+    shortcuts = 0
+    for region, lead, length, _ in product(REGIONS, LEADS, range(3, 15), range(12)):
+        for text in _spellings(_digits(lead, max(length, len(lead) + 1), rng), rng):
+            plain = phone_plain_e164(text, region)
+            if plain is not None:
+                shortcuts += 1
+                assert (text, region, plain) == (text, region, _phonenumbers_e164(text, region))
+
+    # Most XPM numbers take the shortcut; a sweep where none did would prove nothing.
+    assert shortcuts > 5_000
+
+
+def test_numbers_of_every_country_code_read_as_phonenumbers_reads_them():
+    rng = random.Random(SEED)
+    shortcuts = 0
+    codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    for code, lead, length in product(codes, LEADS, range(1, 18)):
+        text = f"+{code}{_digits(lead, max(length, len(lead)), rng)}"
+        plain = phone_plain_e164(text, "NZ")
+        if plain is not None:
+            shortcuts += 1
+            assert (text, plain) == (text, _phonenumbers_e164(text, "NZ"))
+
+    assert shortcuts > 500
+
+
+@given(
+    text=st.text(alphabet="0123456789 ()-+.x#", min_size=1, max_size=24),
+    region=st.sampled_from(REGIONS),
+)
+def test_anything_the_shortcut_reads_phonenumbers_reads_the_same(text, region):
+    plain = phone_plain_e164(text, region)
+
+    assert plain is None or plain == _phonenumbers_e164(text, region)
