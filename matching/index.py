@@ -98,17 +98,24 @@ class CandidateIndex:
     def __len__(self) -> int:
         return len(self._records)
 
-    def search(self, query: MatchRecord | str, *, limit: int = 5) -> list[Candidate]:
+    def search(
+        self, query: MatchRecord | str, *, limit: int = 5, pool: int = POOL
+    ) -> list[Candidate]:
         """The `limit` records most like `query` (a record, or free text taken as a name).
+
+        `pool` bounds how many names are scored in full. A caller that wants only near-certain
+        matches for many queries (suggesting links for every client) passes a small one: a
+        name alike enough to pass its threshold is among the few closest by trigrams anyway,
+        and records sharing an identifier are scored whatever the pool.
 
         An empty query matches nothing: browsing the whole directory is a listing, not a search.
         """
         if isinstance(query, str):
             query = MatchRecord(key=None, name=query)
         wanted = features_of(query, phone_region=self.phone_region)
-        pool = self._trigram_pool(wanted) | self._exact_pool(wanted)
+        positions = self._trigram_pool(wanted, size=pool) | self._exact_pool(wanted)
         scored = []
-        for position in pool:
+        for position in positions:
             comparison = compare_features(wanted, self._features[position])
             scored.append((-comparison.score, -comparison.name_similarity, position, comparison))
         scored.sort(key=lambda item: item[:3])
@@ -122,7 +129,7 @@ class CandidateIndex:
             for _, _, position, comparison in scored[:limit]
         ]
 
-    def _trigram_pool(self, wanted: Features) -> set[int]:
+    def _trigram_pool(self, wanted: Features, *, size: int) -> set[int]:
         grams = name_trigrams(wanted.tokens)
         known = [self._vocabulary[gram] for gram in grams if gram in self._vocabulary]
         if not known:
@@ -132,7 +139,7 @@ class CandidateIndex:
         )
         shared = np.bincount(hits, minlength=len(self._records)).astype(np.float32)
         similarity = shared / (len(grams) + self._sizes - shared)
-        size = min(POOL, len(self._records))
+        size = min(size, len(self._records))
         best = np.argpartition(-similarity, size - 1)[:size]
         return {int(position) for position in best if similarity[position] > 0}
 

@@ -54,6 +54,12 @@ def test_results_are_ranked_best_first_and_limited(index):
     assert results[0].score >= results[1].score
 
 
+def test_a_small_pool_scores_only_the_closest_names_and_records_sharing_a_key(index):
+    assert [r.record.key for r in index.search("Aroha Ngata", limit=5, pool=1)] == ["p1"]
+    by_number = MatchRecord(key=None, name="Aroha Ngata", company_number="7654321")
+    assert {r.record.key for r in index.search(by_number, limit=5, pool=1)} == {"p1", "c3"}
+
+
 def test_a_query_record_uses_its_other_fields(index):
     by_phone = index.search(MatchRecord(key=None, name="R. Smith", phones=("+64 21 555 0101",)))
     assert by_phone[0].record.key == "p3"
