@@ -31,6 +31,10 @@ SUGGESTION_MIN_SCORE = 0.85
 # Candidates kept per client, so a client whose best record is linked to someone else can still
 # be offered its next best.
 CANDIDATES_KEPT = 3
+# Names scored in full per client (`CandidateIndex.search`'s `pool`): a name alike enough to pass
+# SUGGESTION_MIN_SCORE is among the closest few by trigrams, and a tenth of Connect Now's pool
+# makes ranking every client of a large practice take seconds rather than minutes.
+NAMES_SCORED = 10
 
 _MATCH_COLUMNS = (
     "id",
@@ -153,7 +157,9 @@ def _candidates(
             candidate.score,
             candidate.reasons,
         )
-        for candidate in index.search(record_from_client(client), limit=CANDIDATES_KEPT)
+        for candidate in index.search(
+            record_from_client(client), limit=CANDIDATES_KEPT, pool=NAMES_SCORED
+        )
         if candidate.score >= min_score
         and candidate.record.key in external_ids
         and (not candidate.record.kind or kind_class(candidate.record.kind) == wanted_kind)
