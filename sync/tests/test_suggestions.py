@@ -1,5 +1,7 @@
 import pytest
 from django.core.cache import cache
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from clients.tests.factories import CompanyFactory, IndividualFactory
@@ -176,3 +178,20 @@ def test_accepting_a_record_taken_a_moment_ago_is_refused(firm, connection, staf
     assert outcomes[1].refusal == (
         "“Totara Dental Ltd” in Xero Practice Manager is already linked to Totara Dental Ltd."
     )
+
+
+def test_the_queries_do_not_grow_with_the_clients(firm, connection):
+    def queries_suggesting(expected):
+        cache.clear()
+        with CaptureQueriesContext(db_connection) as queries:
+            assert len(link_suggestions(firm=firm, connection=connection)) == expected
+        return len(queries)
+
+    CompanyFactory(firm=firm, display_name="Totara Dental Ltd")
+    entry(connection, "Totara Dental Ltd")
+    for_one = queries_suggesting(1)
+    for name in ("Kauri Builders Ltd", "Rimu Cafe Ltd", "Matai Farms Ltd"):
+        CompanyFactory(firm=firm, display_name=name)
+        entry(connection, name)
+
+    assert queries_suggesting(4) == for_one
