@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Firm
 from clients.models import ENTITY_KINDS, Client, ClientKind, ClientMerge, Relationship
 from matching.duplicates import duplicate_groups_find
-from matching.records import record_from_client
+from matching.records import CLIENT_FIELDS, record_from_client
 from sync.selectors import clients_filter_connected
 
 # Each sort key orders by indexed columns, ending with the primary key so pages are stable.
@@ -137,28 +137,6 @@ class ContactDuplicateGroup:
     reasons: tuple[str, ...]
 
 
-_DUPLICATE_COLUMNS = (
-    "id",
-    "kind",
-    "display_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "date_of_birth",
-    "code",
-    "email",
-    "phone",
-    "mobile",
-    "tax_number",
-    "company_number",
-    "physical_line1",
-    "physical_line2",
-    "physical_city",
-    "physical_post_code",
-    "postal_post_code",
-)
-
-
 def contact_duplicate_groups(*, firm: Firm) -> list[ContactDuplicateGroup]:
     """The firm's active, unmerged individuals that are likely duplicates, grouped, most
     certain group first.
@@ -178,7 +156,7 @@ def contact_duplicate_groups(*, firm: Firm) -> list[ContactDuplicateGroup]:
         found = [
             (group.keys, group.score, group.reasons)
             for group in duplicate_groups_find(
-                (record_from_client(contact) for contact in contacts.only(*_DUPLICATE_COLUMNS)),
+                (record_from_client(contact) for contact in contacts.only(*CLIENT_FIELDS)),
                 phone_region=settings.PHONE_DEFAULT_REGION,
             )
         ]

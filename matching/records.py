@@ -85,6 +85,28 @@ class MatchRecord:
         )
 
 
+# The Client fields `record_from_client` reads, for `QuerySet.only()`.
+CLIENT_FIELDS = (
+    "id",
+    "kind",
+    "display_name",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "mobile",
+    "tax_number",
+    "company_number",
+    "physical_line1",
+    "physical_line2",
+    "physical_city",
+    "physical_post_code",
+    "postal_post_code",
+)
+
+
 def record_from_client(client: Any) -> MatchRecord:
     """A `clients.Client` as a match record, keyed by its pk. Reads attributes only."""
     return MatchRecord(

@@ -20,7 +20,7 @@ from clients.models import Client
 from integrations.directory import directory_entries, directory_index, directory_version
 from integrations.models import Connection, DirectoryEntry
 from matching.index import CandidateIndex
-from matching.records import kind_class, record_from_client
+from matching.records import CLIENT_FIELDS, kind_class, record_from_client
 from sync.exceptions import LinkRefused
 from sync.models import Link
 from sync.services import link_create
@@ -36,25 +36,6 @@ CANDIDATES_KEPT = 3
 # makes ranking every client of a large practice take seconds rather than minutes.
 NAMES_SCORED = 10
 
-_MATCH_COLUMNS = (
-    "id",
-    "kind",
-    "display_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "date_of_birth",
-    "email",
-    "phone",
-    "mobile",
-    "tax_number",
-    "company_number",
-    "physical_line1",
-    "physical_line2",
-    "physical_city",
-    "physical_post_code",
-    "postal_post_code",
-)
 
 # (directory entry id, external id, score, reasons) per client id.
 Ranked = dict[int, list[tuple[int, str, float, tuple[str, ...]]]]
@@ -133,7 +114,7 @@ def _ranked(*, firm: Firm, connection: Connection, unlinked, min_score: float) -
         f"{clients_version['count']}:{updated}:{min_score}"
     )
     ranked: Ranked = cache.get(key) or {}
-    missing = unlinked.exclude(pk__in=list(ranked)).only(*_MATCH_COLUMNS)
+    missing = unlinked.exclude(pk__in=list(ranked)).only(*CLIENT_FIELDS)
     if not missing.exists():
         return ranked
     index = directory_index(connection=connection)
