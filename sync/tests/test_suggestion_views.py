@@ -1,22 +1,14 @@
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.tests.factories import CompanyFactory, IndividualFactory
 from integrations.models import ConnectionStatus, Directory
 from integrations.tests.factories import ConnectionFactory
-from matching.cache import candidate_index_clear
 from sync.models import Link
 from sync.tests.factories import DirectoryEntryFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_rankings():
-    cache.clear()
-    candidate_index_clear()
 
 
 @pytest.fixture

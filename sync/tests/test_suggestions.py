@@ -6,19 +6,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import AuditEvent
 from clients.tests.factories import CompanyFactory, IndividualFactory
 from integrations.tests.factories import ConnectionFactory
-from matching.cache import candidate_index_clear
 from sync.models import Link
 from sync.suggestions import link_suggestions, link_suggestions_accept
 from sync.tests.factories import DirectoryEntryFactory, LinkFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_rankings():
-    # Ids repeat across tests on SQLite, and both caches are keyed by them.
-    cache.clear()
-    candidate_index_clear()
 
 
 @pytest.fixture
