@@ -9,8 +9,9 @@ again; links change with every accept, so they are applied on each read instead 
 cache key, and a client unlinked since the cache was filled is ranked then.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -39,6 +40,8 @@ NAMES_SCORED = 10
 
 # (directory entry id, external id, score, reasons) per client id.
 Ranked = dict[int, list[tuple[int, str, float, tuple[str, ...]]]]
+# (client id, directory entry id, score, reasons)
+Chosen = tuple[int, int, float, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -64,47 +67,82 @@ class LinkOutcome:
     refusal: str = ""
 
 
+class LinkSuggestions(Sequence[LinkSuggestion]):
+    """Suggestions best first, as a sequence a Paginator can page: the clients and records of
+    a slice are read when it is, in two queries, so a page costs the same for 50 suggestions
+    as for 50,000."""
+
+    def __init__(self, *, firm: Firm, connection: Connection, chosen: list[Chosen]):
+        self._firm = firm
+        self._connection = connection
+        self._chosen = chosen
+
+    def __len__(self) -> int:
+        return len(self._chosen)
+
+    @overload
+    def __getitem__(self, index: int) -> LinkSuggestion: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[LinkSuggestion]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._load(self._chosen[index])
+        return self._load([self._chosen[index]])[0]
+
+    def __iter__(self) -> Iterator[LinkSuggestion]:
+        return iter(self._load(self._chosen))
+
+    def _load(self, chosen: list[Chosen]) -> list[LinkSuggestion]:
+        clients = (
+            Client.objects.filter(firm=self._firm)
+            .only("id", "kind", "display_name", "code", "email")
+            .in_bulk([client_id for client_id, _, _, _ in chosen])
+        )
+        entries = directory_entries(connection=self._connection).in_bulk(
+            [entry_id for _, entry_id, _, _ in chosen]
+        )
+        return [
+            LinkSuggestion(clients[client_id], entries[entry_id], score, reasons)
+            for client_id, entry_id, score, reasons in chosen
+            if client_id in clients and entry_id in entries
+        ]
+
+
 # Selectors ------------------------------------------------------------------------------------
 def link_suggestions(
     *, firm: Firm, connection: Connection, min_score: float = SUGGESTION_MIN_SCORE
-) -> list[LinkSuggestion]:
+) -> LinkSuggestions:
     """The best unlinked record of `connection` for each of the firm's active, unmerged clients
     not linked in it, best first. A record is suggested once, to the client it fits best, and
     only when its kind agrees with the client's and it scores at least `min_score`."""
     if connection.firm_id != firm.pk:
-        return []
+        return LinkSuggestions(firm=firm, connection=connection, chosen=[])
     links = Link.objects.filter(connection=connection)
-    unlinked = Client.objects.filter(
-        firm=firm, archived_at__isnull=True, merged_into__isnull=True
-    ).exclude(pk__in=links.values("client_id"))
+    unlinked = set(
+        Client.objects.filter(firm=firm, archived_at__isnull=True, merged_into__isnull=True)
+        .exclude(pk__in=links.values("client_id"))
+        .values_list("pk", flat=True)
+    )
     ranked = _ranked(firm=firm, connection=connection, unlinked=unlinked, min_score=min_score)
     taken = set(links.values_list("external_id", flat=True))
     pairs = sorted(
-        (
-            (-score, client_id, entry_id, external_id, reasons)
-            for client_id, candidates in ranked.items()
-            for entry_id, external_id, score, reasons in candidates
-        ),
-        key=lambda pair: pair[:3],
+        (-score, client_id, entry_id, external_id, reasons)
+        for client_id in unlinked
+        for entry_id, external_id, score, reasons in ranked[client_id]
     )
-    chosen: dict[int, tuple[int, float, tuple[str, ...]]] = {}
+    suggested: set[int] = set()
+    chosen: list[Chosen] = []
     for negative_score, client_id, entry_id, external_id, reasons in pairs:
-        if client_id in chosen or external_id in taken:
+        if client_id in suggested or external_id in taken:
             continue
+        suggested.add(client_id)
         taken.add(external_id)
-        chosen[client_id] = (entry_id, -negative_score, reasons)
-    clients = unlinked.only("id", "kind", "display_name", "code", "email").in_bulk(list(chosen))
-    entries = directory_entries(connection=connection).in_bulk(
-        [entry_id for entry_id, _, _ in chosen.values()]
-    )
-    return [
-        LinkSuggestion(clients[client_id], entries[entry_id], score, reasons)
-        for client_id, (entry_id, score, reasons) in chosen.items()
-        if client_id in clients and entry_id in entries
-    ]
+        chosen.append((client_id, entry_id, -negative_score, reasons))
+    return LinkSuggestions(firm=firm, connection=connection, chosen=chosen)
 
 
-def _ranked(*, firm: Firm, connection: Connection, unlinked, min_score: float) -> Ranked:
+def _ranked(*, firm: Firm, connection: Connection, unlinked: set[int], min_score: float) -> Ranked:
+    """Each of the `unlinked` clients' candidates, from the cache or ranked now."""
     clients_version = Client.objects.filter(firm=firm).aggregate(
         count=Count("id"), updated=Max("updated_at")
     )
@@ -114,15 +152,18 @@ def _ranked(*, firm: Firm, connection: Connection, unlinked, min_score: float) -
         f"{clients_version['count']}:{updated}:{min_score}"
     )
     ranked: Ranked = cache.get(key) or {}
-    missing = unlinked.exclude(pk__in=list(ranked)).only(*CLIENT_FIELDS)
-    if not missing.exists():
+    missing = unlinked - ranked.keys()
+    if not missing:
         return ranked
     index = directory_index(connection=connection)
     external_ids = dict(
         directory_entries(connection=connection).order_by().values_list("id", "external_id")
     )
-    for client in missing.iterator():
-        ranked[client.pk] = _candidates(index, external_ids, client=client, min_score=min_score)
+    # Read every client rather than filter by the missing ids: on first use that is all of
+    # them, and an IN list of thousands of ids overflows the databases' parameter limits.
+    for client in Client.objects.filter(firm=firm).only(*CLIENT_FIELDS).iterator():
+        if client.pk in missing:
+            ranked[client.pk] = _candidates(index, external_ids, client=client, min_score=min_score)
     cache.set(key, ranked, timeout=None)
     return ranked
 

@@ -187,3 +187,14 @@ def test_the_queries_do_not_grow_with_the_clients(firm, connection):
         entry(connection, name)
 
     assert queries_suggesting(4) == for_one
+
+
+def test_a_client_linked_elsewhere_since_ranking_leaves_its_record_to_the_next(firm, connection):
+    best = CompanyFactory(firm=firm, display_name="Totara Dental Ltd", email="hi@td.example")
+    next_best = CompanyFactory(firm=firm, display_name="Totara Dental Ltd")
+    entry(connection, "Totara Dental Ltd", email="hi@td.example")
+    assert [s.client for s in link_suggestions(firm=firm, connection=connection)] == [best]
+
+    LinkFactory(connection=connection, client=best, external_id="another")
+
+    assert [s.client for s in link_suggestions(firm=firm, connection=connection)] == [next_best]
