@@ -70,7 +70,7 @@ def test_suggestions_are_linked_one_by_one_and_together(page, log_in, firm, xpm_
     page.get_by_label(f"Select {second}").check()
     page.get_by_label(f"Select {third}").check()
     page.get_by_role("button", name="Link selected").click()
-    done = page.get_by_role("region", name="Linked just now")
+    done = page.get_by_role("region", name="Link results")
     expect(done).to_contain_text(f"{second}: Linked to “{second}”")
     expect(done).to_contain_text(f"{third}: Linked to “{third}”")
 
