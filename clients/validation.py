@@ -281,11 +281,21 @@ def _e164_is_possible(digits: str) -> bool:
     )
 
 
+# An http(s) address of a plain host name (ASCII labels, a TLD of letters) and any path:
+# Django's URLValidator accepts every such address, so it need not run its own patterns.
+_PLAIN_WEB_ADDRESS = re.compile(
+    r"https?://(?P<host>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?:[/?#]\S*)?"
+)
+
+
 def _website_clean(value: Any) -> str:
     text = _text_clean(value)
     if not text:
         return ""
     url = text if "://" in text else f"https://{text}"
+    plain = _PLAIN_WEB_ADDRESS.fullmatch(url)
+    if plain and len(plain["host"]) <= 253 and len(url) <= _web_address_validate.max_length:
+        return url
     try:
         _web_address_validate(url)
     except ValidationError as error:

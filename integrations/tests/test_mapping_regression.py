@@ -6,8 +6,8 @@ is listed through the connector with a third of its clients retyped the ways peo
 things (phones in every spelling and country, odd emails, websites, dates, names, addresses,
 business structures), and the listing is compared by digest, record by record.
 
-The shortcut for plainly written phone numbers is held to phonenumbers itself: whatever it
-answers, phonenumbers answers the same.
+The shortcuts for plainly written phone numbers and web addresses are held to the libraries
+they spare: whatever they answer, phonenumbers and Django's URLValidator answer the same.
 """
 
 import hashlib
@@ -18,10 +18,12 @@ from itertools import product
 
 import phonenumbers
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clients.validation import phone_plain_e164
+from clients.validation import client_fields_clean, phone_plain_e164
 from integrations.connectors.xpm import XpmConnector
 from integrations.connectors.xpm.mapping import COUNTRY_REGIONS
 from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
@@ -449,3 +451,75 @@ def test_anything_the_shortcut_reads_phonenumbers_reads_the_same(text, region):
     plain = phone_plain_e164(text, region)
 
     assert plain is None or plain == _phonenumbers_e164(text, region)
+
+
+def _website_taken(url: str) -> bool:
+    try:
+        client_fields_clean(kind="company", fields={"website": url})
+    except ValidationError:
+        return False
+    return True
+
+
+def _django_takes(url: str) -> bool:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
+
+
+def _host(labels: int, length: int, tld: str) -> str:
+    label = ("k" * (length - 1) + "1")[:length]
+    return ".".join([label] * labels + [tld])
+
+
+# Host names at the edges of what DNS allows: labels of 63 characters and one more, names of
+# 253 and more, top-level domains of one letter, of 63 and more, with digits or hyphens.
+WEB_ADDRESSES = [
+    f"{scheme}://{host}{path}"
+    for scheme in ("https", "http", "HTTPS", "ftp")
+    for host in (
+        "kauri.example.com",
+        "www.kauri-dairy.example.co.nz",
+        "k.co",
+        _host(1, 63, "com"),
+        _host(1, 64, "com"),
+        _host(3, 63, "nz"),
+        _host(4, 62, "nz"),
+        _host(4, 63, "nz"),
+        "kauri.c",
+        "kauri." + "z" * 63,
+        "kauri." + "z" * 64,
+        "kauri.c0m",
+        "kauri.-com",
+        "kauri.com-",
+        "-kauri.com",
+        "kauri-.com",
+        "kau--ri.com",
+        "Kauri.Com",
+        "k\u00e4uri.com",
+        "kauri.xn--p1ai",
+        "127.0.0.1",
+        "localhost",
+        "user@kauri.com",
+        "kauri.com:8080",
+        "[::1]",
+        "kauri..com",
+    )
+    for path in ("", "/", "/about?x=1#top", "/caf\u00e9", "/a b", "/a\u00a0b", "/" + "p" * 2030)
+]
+
+
+def test_a_website_is_taken_exactly_when_djangos_validator_takes_it():
+    outcomes = [(url, _website_taken(url)) for url in WEB_ADDRESSES]
+
+    assert outcomes == [(url, _django_takes(url)) for url in WEB_ADDRESSES]
+    assert sum(taken for _, taken in outcomes) > 50
+
+
+@given(st.text(alphabet="ak09-.:/?#@[] \u00e9K\t", max_size=30))
+def test_any_web_address_is_taken_exactly_when_djangos_validator_takes_it(rest):
+    url = f"https://{rest}".strip()
+
+    assert _website_taken(url) == _django_takes(url)
