@@ -158,15 +158,18 @@ _email_validate = _EmailValidator()
 _web_address_validate = _WebAddressValidator()
 
 
+def _validate(validator: Callable[[str], None], value: str, message: str) -> None:
+    """Run one of Django's validators; its refusal says `message` (its code and params kept)."""
+    try:
+        validator(value)
+    except ValidationError as error:
+        raise ValidationError(message, code=error.code, params=error.params) from None
+
+
 def _email_clean(value: Any) -> str:
     email = _text_clean(value).lower()
     if email:
-        try:
-            _email_validate(email)
-        except ValidationError as error:
-            raise ValidationError(
-                f"'{email}' is not a valid email address.", code=error.code, params=error.params
-            ) from None
+        _validate(_email_validate, email, f"'{email}' is not a valid email address.")
     return email
 
 
@@ -296,12 +299,7 @@ def _website_clean(value: Any) -> str:
     plain = _PLAIN_WEB_ADDRESS.fullmatch(url)
     if plain and len(plain["host"]) <= 253 and len(url) <= _web_address_validate.max_length:
         return url
-    try:
-        _web_address_validate(url)
-    except ValidationError as error:
-        raise ValidationError(
-            f"'{text}' is not a valid web address.", code=error.code, params=error.params
-        ) from None
+    _validate(_web_address_validate, url, f"'{text}' is not a valid web address.")
     return url
 
 
