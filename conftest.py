@@ -7,6 +7,8 @@ from django.test import Client as HttpClient
 from accounts.models import Role
 from accounts.tests.factories import FirmFactory, member_create
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):

@@ -32,7 +32,7 @@ def main() -> int:
     args = parser.parse_args()
     login = admin_login()
     # The browser tests' Chromium and flags (importable once Django is set up).
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,31 +1,24 @@
 """The sign-in and consent pages in headless Chromium, found by their labels as a person would."""
 
-import os
-import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from sandbox.xpm import DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD
 from sandbox.xpm.tests.conftest import CALLBACK, CLIENT_ID, SCOPE
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def page(xpm):
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs it with apt-get.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        # Tandem is not running here: the redirect back to it is answered in the browser.
-        page.route(f"{CALLBACK}**", lambda route: route.fulfill(body="Back in Tandem"))
-        yield page
-        browser.close()
+def page(xpm, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    # Tandem is not running here: the redirect back to it is answered in the browser.
+    page.route(f"{CALLBACK}**", lambda route: route.fulfill(body="Back in Tandem"))
+    yield page
+    context.close()
 
 
 def authorize_url(xpm) -> str:
