@@ -106,5 +106,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("TANDEM_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # httpx logs every request line at INFO; a sync of a large practice makes thousands.
+        "httpx": {"level": "WARNING"},
+    },
 }
