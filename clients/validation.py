@@ -159,11 +159,15 @@ _web_address_validate = _WebAddressValidator()
 
 
 def _validate(validator: Callable[[str], None], value: str, message: str) -> None:
-    """Run one of Django's validators; its refusal says `message` (its code and params kept)."""
+    """Run one of Django's validators; its refusal says `message`, keeping its code.
+
+    `message` already holds the value, so Django's params are dropped: with them Django would
+    %-format the message, and a value such as "100%@x" would break it.
+    """
     try:
         validator(value)
     except ValidationError as error:
-        raise ValidationError(message, code=error.code, params=error.params) from None
+        raise ValidationError(message, code=error.code) from None
 
 
 def _email_clean(value: Any) -> str:

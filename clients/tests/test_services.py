@@ -87,6 +87,9 @@ class TestClientCreate:
             ("mobile", "021", "Mobile: '021' is not a valid phone number."),
             ("email", "not-an-email", "Email: 'not-an-email' is not a valid email address."),
             ("website", "not a site", "Website: 'not a site' is not a valid web address."),
+            # A % in the value is text, never a format directive.
+            ("email", "100%@x", "Email: '100%@x' is not a valid email address."),
+            ("website", "50% off", "Website: '50% off' is not a valid web address."),
         ],
     )
     def test_a_bad_value_is_refused_with_a_message_naming_the_field(
