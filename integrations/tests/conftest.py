@@ -67,3 +67,19 @@ def xpm_connect(
 @pytest.fixture
 def xpm_connection(xpm_sandbox, firm, admin_user) -> Connection:
     return xpm_connect(xpm_sandbox, firm=firm, user=admin_user)
+
+
+def xpm_listed_client(sandbox: XpmSandbox, *, structure: str) -> dict:
+    """The fields of a live client of that business structure (e.g. "Company", "Individual")
+    with no near namesake in the sandbox, so a search for it has one right answer."""
+    near = {
+        uuid for copy in sandbox.store.near_duplicates for uuid in (copy.uuid, copy.original_uuid)
+    }
+    return next(
+        client.fields
+        for client in sandbox.store.clients_live()
+        if client.fields.get("businessStructure") == structure
+        and not client.fields.get("middleName")
+        and not client.is_archived
+        and client.uuid not in near
+    )

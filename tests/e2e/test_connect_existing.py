@@ -1,43 +1,22 @@
 """Linking a client that already exists in the practice-management system: Connect Now, Link,
 Connected, Disconnect, against the XPM sandbox."""
 
-import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from accounts.tests.factories import FirmFactory, member_create
+from accounts.tests.factories import member_create
 from clients.tests.factories import CompanyFactory
-from integrations.tests.conftest import xpm_connect
+from integrations.tests.conftest import xpm_connect, xpm_listed_client
 
 # The XPM sandbox fixtures, re-exported so that pytest finds them here.
 from integrations.tests.conftest import xpm_sandbox as xpm_sandbox
 from integrations.tests.conftest import xpm_sandbox_server as xpm_sandbox_server
-from sandbox.xpm import XpmSandbox
-
-
-@pytest.fixture
-def firm():
-    return FirmFactory(name="Harbour Accounting Limited", slug="harbour")
-
-
-def a_listed_company(sandbox: XpmSandbox) -> str:
-    """The name of a company the sandbox lists, with no near namesake to compete with it."""
-    near = {
-        uuid for copy in sandbox.store.near_duplicates for uuid in (copy.uuid, copy.original_uuid)
-    }
-    return next(
-        client.name
-        for client in sandbox.store.clients_live()
-        if client.fields.get("businessStructure") == "Company"
-        and not client.is_archived
-        and client.uuid not in near
-    )
 
 
 def test_a_company_is_linked_to_its_xpm_record_and_disconnected(page, log_in, firm, xpm_sandbox):
     staff = member_create(firm=firm, role=Role.STAFF, email="tama@harbour.example.com")
     xpm_connect(xpm_sandbox, firm=firm, user=staff)
-    name = a_listed_company(xpm_sandbox)
+    name = xpm_listed_client(xpm_sandbox, structure="Company")["name"]
     CompanyFactory(firm=firm, display_name=name)
     log_in(staff)
 

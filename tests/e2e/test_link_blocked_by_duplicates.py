@@ -3,45 +3,23 @@ are merged: Link is refused with a way to the duplicates, Merge, then Link succe
 
 import datetime
 
-import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from accounts.tests.factories import FirmFactory, member_create
+from accounts.tests.factories import member_create
 from clients.tests.factories import IndividualFactory
-from integrations.tests.conftest import xpm_connect
+from integrations.tests.conftest import xpm_connect, xpm_listed_client
 
 # The XPM sandbox fixtures, re-exported so that pytest finds them here.
 from integrations.tests.conftest import xpm_sandbox as xpm_sandbox
 from integrations.tests.conftest import xpm_sandbox_server as xpm_sandbox_server
-from sandbox.xpm import XpmSandbox
 from sync.models import Link
-
-
-@pytest.fixture
-def firm():
-    return FirmFactory(name="Harbour Accounting Limited", slug="harbour")
-
-
-def a_listed_person(sandbox: XpmSandbox) -> dict:
-    """The fields of an individual the sandbox lists, with no near namesake to compete with it."""
-    near = {
-        uuid for copy in sandbox.store.near_duplicates for uuid in (copy.uuid, copy.original_uuid)
-    }
-    return next(
-        client.fields
-        for client in sandbox.store.clients_live()
-        if client.fields.get("businessStructure") == "Individual"
-        and not client.fields.get("middleName")
-        and not client.is_archived
-        and client.uuid not in near
-    )
 
 
 def test_merging_duplicates_unblocks_linking_an_individual(page, log_in, firm, xpm_sandbox):
     staff = member_create(firm=firm, role=Role.STAFF, email="tama@harbour.example.com")
     xpm_connect(xpm_sandbox, firm=firm, user=staff)
-    person = a_listed_person(xpm_sandbox)
+    person = xpm_listed_client(xpm_sandbox, structure="Individual")
     born = datetime.date.fromisoformat(person["dateOfBirth"][:10])
     for code, email in (("P1", person["email"]), ("P2", "second.entry@mail.example.com")):
         IndividualFactory(
