@@ -4,10 +4,19 @@ from itertools import combinations
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.demo_seed import ADMIN_EMAIL, STAFF_EMAIL, demo_logins
+from accounts.management.commands.demo_seed import (
+    ADMIN_EMAIL,
+    ALSO_IN_XPM_COUNT,
+    STAFF_EMAIL,
+    XPM_SANDBOX_CLIENTS,
+    XPM_SANDBOX_SEED,
+    _legal_suffix_swapped,
+    demo_logins,
+)
 from accounts.models import AuditEvent, Firm, Membership, Role, User
 from clients.models import Client, ClientKind, Relationship, RelationshipRole
 from documents.models import Document
+from sandbox.xpm.seed import practice_seed
 from scheduling.models import Appointment, AppointmentStatus
 
 SEEDED_MODELS = (Firm, User, Membership, Client, Relationship, Appointment, Document, AuditEvent)
@@ -83,3 +92,20 @@ def test_demo_passwords_come_from_the_environment(monkeypatch):
         "a-different-admin-pass",
         "a-different-staff-pass",
     ]
+
+
+@pytest.mark.django_db
+def test_some_demo_clients_are_also_clients_of_the_demo_xpm_practice():
+    seed()
+    xpm_names = {
+        record.name
+        for record in practice_seed(seed=XPM_SANDBOX_SEED, clients=XPM_SANDBOX_CLIENTS).clients
+    }
+
+    also_in_xpm = [
+        name
+        for name in Client.objects.values_list("display_name", flat=True)
+        if name in xpm_names or _legal_suffix_swapped(name) in xpm_names
+    ]
+
+    assert len(also_in_xpm) == ALSO_IN_XPM_COUNT

@@ -23,6 +23,8 @@ from accounts.services import firm_create, user_add
 from clients.models import Client, ClientKind, RelationshipRole
 from clients.services import client_archive, client_create, relationship_create
 from documents.services import document_upload
+from integrations.connectors.xpm.mapping import XPM_FIELDS, kind_read
+from sandbox.xpm.seed import practice_seed
 from scheduling.models import AppointmentStatus
 from scheduling.services import appointment_book, appointment_status_set
 from tandem.errors import TandemError
@@ -43,6 +45,11 @@ ARCHIVED_COUNT = 6
 PAST_APPOINTMENT_COUNT = 80
 UPCOMING_APPOINTMENT_COUNT = 30
 DOCUMENT_CLIENT_COUNT = 8
+# The practice the demo's XPM sandbox serves (`make run` starts it with its defaults), and how
+# many of its clients the demo practice also keeps in Tandem.
+XPM_SANDBOX_SEED = 1
+XPM_SANDBOX_CLIENTS = 300
+ALSO_IN_XPM_COUNT = 40
 
 # Real places, so addresses look like the practice's own town and its neighbours.
 PLACES = [
@@ -173,6 +180,7 @@ class DemoPractice:
             relationships += self._partnership(self.random.sample(families, 2), loners)
         for client in self.random.sample(loners, ARCHIVED_COUNT):
             client_archive(client=client, acting_user=self.admin)
+        self._clients_also_in_xpm()
         appointments = self._appointments()
         documents = self._documents()
         return {
@@ -214,6 +222,30 @@ class DemoPractice:
             tax_number=self._tax_number(),
             **(address or self._address()),
         )
+
+    def _clients_also_in_xpm(self) -> None:
+        """Clients the practice keeps in XPM too, as staff typed them into Tandem: the same
+        people and companies with the small differences real records have (Ltd for Limited, no
+        middle name, no email), so Connect Now and Suggested links have true matches to find."""
+        store = practice_seed(seed=XPM_SANDBOX_SEED, clients=XPM_SANDBOX_CLIENTS)
+        near = {uuid for copy in store.near_duplicates for uuid in (copy.uuid, copy.original_uuid)}
+        records = [
+            client
+            for client in store.clients_live()
+            if not client.is_archived and client.uuid not in near
+        ]
+        for number, record in enumerate(self.random.sample(records, ALSO_IN_XPM_COUNT)):
+            kind = kind_read(record.fields)
+            fields, errors = XPM_FIELDS.to_canonical(record.fields, kind=kind)
+            if errors or kind is None:
+                continue
+            if number % 3 == 1:
+                fields["display_name"] = _legal_suffix_swapped(fields["display_name"])
+                fields["middle_name"] = ""
+            if number % 4 == 2:
+                fields["email"] = ""
+            fields["code"] = self._code(fields["display_name"])
+            client_create(firm=self.firm, acting_user=self.admin, kind=kind, **fields)
 
     def _company(self, family: list[Client], loners: list[Client]) -> int:
         name = self._company_name(family[0].last_name)
@@ -425,3 +457,11 @@ def _pdf_escape(line: str) -> str:
 def _ascii(text: str) -> str:
     """`text` without diacritics or other non-ASCII letters: "Kōwhai" -> "Kowhai"."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _legal_suffix_swapped(name: str) -> str:
+    if name.endswith(" Limited"):
+        return name.removesuffix(" Limited") + " Ltd"
+    if name.endswith(" Ltd"):
+        return name.removesuffix(" Ltd") + " Limited"
+    return name
