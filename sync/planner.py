@@ -64,7 +64,7 @@ class Policy:
 
     mode: Mode
     can_push: bool = False
-    directions: Mapping[str, Direction] = field(default_factory=lambda: MappingProxyType({}))
+    directions: Mapping[str, Direction] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.directions and self.mode != Mode.FIELD_SYNC:
