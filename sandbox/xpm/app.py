@@ -679,23 +679,20 @@ def _client_changes(store: PracticeStore, body: dict) -> dict:
     """Turn request fields into stored client fields (the response names and shapes)."""
     changes = {}
     for name, value in body.items():
-        if name == "webSite":
-            changes["website"] = value
-        elif name in ("accountManagerUuid", "jobManagerUuid"):
-            changes[name.removesuffix("Uuid")] = _staff_ref(store, value, name)
+        stored_name = bodies.STORED_NAMES.get(name, name)
+        if name in ("accountManagerUuid", "jobManagerUuid"):
+            changes[stored_name] = _staff_ref(store, value, name)
         elif name == "billingClientUuid":
             billing = store.client_get(value) if value else None
             if value and billing is None:
                 raise bodies.BodyError(f"Field 'billingClientUuid': no client with uuid {value}.")
-            changes["billingClient"] = (
-                {"uuid": billing.uuid, "name": billing.name} if billing else None
-            )
+            changes[stored_name] = {"uuid": billing.uuid, "name": billing.name} if billing else None
         elif name == "balanceMonth" and value is not None:
             if not value.isdigit() or not 1 <= int(value) <= 12:
                 raise bodies.BodyError("Field 'balanceMonth' must be a month number from 1 to 12.")
             changes[name] = int(value)
         else:
-            changes[name] = value
+            changes[stored_name] = value
     return changes
 
 

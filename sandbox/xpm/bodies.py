@@ -68,6 +68,13 @@ _CLIENT_FIELDS = {
     "provisionalTaxRatio": Real,
     "autoBasOptInCriteria": dict,
 }
+# Request fields that a client stores and answers under another name.
+STORED_NAMES = {
+    "webSite": "website",
+    "accountManagerUuid": "accountManager",
+    "jobManagerUuid": "jobManager",
+    "billingClientUuid": "billingClient",
+}
 CLIENT_ADD_FIELDS = {**_CLIENT_FIELDS, "contacts": list}
 CLIENT_UPDATE_FIELDS = {**_CLIENT_FIELDS, "uuid": str}
 CONTACT_INSERT_FIELDS = dict.fromkeys(

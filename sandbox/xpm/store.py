@@ -13,69 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sandbox.xpm import bodies
+
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 WEB_URL = "https://practicemanager.xero.com/Client/{seq}/Detail"
 
-# Base fields a client update may set, by their response names: the update request spells the
-# website `webSite` and names staff and the billing client by uuid (see app._client_changes).
+# Base fields a client update may set, by their stored (response) names: the update request's
+# fields renamed where the request spells them differently (see app._client_changes).
 # `isArchived` is here for tests; the API archives through its own endpoint.
 UPDATABLE_FIELDS = frozenset(
-    {
-        "name",
-        "firstName",
-        "lastName",
-        "otherName",
-        "middleName",
-        "title",
-        "gender",
-        "email",
-        "dateOfBirth",
-        "dateOfDeath",
-        "placeOfBirthCity",
-        "placeOfBirthCountryCode",
-        "address",
-        "city",
-        "region",
-        "postCode",
-        "country",
-        "postalAddress",
-        "postalCity",
-        "postalRegion",
-        "postalPostCode",
-        "postalCountry",
-        "phone",
-        "fax",
-        "website",
-        "referralSource",
-        "exportCode",
-        "isProspect",
-        "taxNumber",
-        "companyNumber",
-        "businessNumber",
-        "branchNumber",
-        "businessStructure",
-        "balanceMonth",
-        "gstRegistered",
-        "prepareGst",
-        "gstPeriod",
-        "gstBasis",
-        "provisionalTaxBasis",
-        "provisionalTaxRatio",
-        "signedTaxAuthority",
-        "taxAgent",
-        "agencyStatus",
-        "prepareActivityStatement",
-        "prepareTaxReturn",
-        "autoBasOptInCriteria",
-        "returnType",
-        "activeAtoClient",
-        "clientCode",
-        "accountManager",
-        "jobManager",
-        "billingClient",
-        "isArchived",
-    }
-)
+    bodies.STORED_NAMES.get(name, name) for name in bodies.CLIENT_UPDATE_FIELDS if name != "uuid"
+) | {"isArchived"}
 
 
 def json_bytes(value: object) -> bytes:
