@@ -10,5 +10,7 @@ urlpatterns = [
     path("schedule/", include("scheduling.urls")),
     path("documents/", include("documents.urls")),
     path("addons/", include("integrations.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("identity.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "clients",
     "scheduling",
@@ -32,6 +35,8 @@ INSTALLED_APPS = [
     "integrations",
     "matching",
     "sync",
+    "identity",
+    "api",
 ]
 
 MIDDLEWARE = [
