@@ -7,110 +7,230 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_invitation'),
-        ('clients', '0003_client_merge'),
-        ('integrations', '0002_directory'),
-        ('sync', '0001_initial'),
+        ("accounts", "0002_invitation"),
+        ("clients", "0003_client_merge"),
+        ("integrations", "0002_directory"),
+        ("sync", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='link',
-            name='last_synced_at',
+            model_name="link",
+            name="last_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='link',
-            name='remote_status',
-            field=models.CharField(choices=[('present', 'In step'), ('archived', 'Archived in the external system'), ('missing', 'No longer in the external system')], default='present', max_length=20),
+            model_name="link",
+            name="remote_status",
+            field=models.CharField(
+                choices=[
+                    ("present", "In step"),
+                    ("archived", "Archived in the external system"),
+                    ("missing", "No longer in the external system"),
+                ],
+                default="present",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='link',
-            name='remote_status_at',
+            model_name="link",
+            name="remote_status_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='SyncRun',
+            name="SyncRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('import', 'Import'), ('refresh', 'Refresh')], max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Done'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('dry_run', models.BooleanField(default=False)),
-                ('overwrite', models.BooleanField(default=False)),
-                ('external_ids', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('modified_since', models.DateTimeField(blank=True, null=True)),
-                ('cursor', models.JSONField(blank=True, default=dict)),
-                ('total', models.PositiveIntegerField(blank=True, null=True)),
-                ('processed', models.PositiveIntegerField(default=0)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('conflicts', models.PositiveIntegerField(default=0)),
-                ('flagged', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('api_calls', models.PositiveIntegerField(default=0)),
-                ('message', models.TextField(blank=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sync_runs', to='integrations.connection')),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.firm')),
-                ('retry_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='retries', to='sync.syncrun')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("import", "Import"), ("refresh", "Refresh")], max_length=20
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("dry_run", models.BooleanField(default=False)),
+                ("overwrite", models.BooleanField(default=False)),
+                ("external_ids", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("modified_since", models.DateTimeField(blank=True, null=True)),
+                ("cursor", models.JSONField(blank=True, default=dict)),
+                ("total", models.PositiveIntegerField(blank=True, null=True)),
+                ("processed", models.PositiveIntegerField(default=0)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                ("conflicts", models.PositiveIntegerField(default=0)),
+                ("flagged", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("api_calls", models.PositiveIntegerField(default=0)),
+                ("message", models.TextField(blank=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sync_runs",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.firm",
+                    ),
+                ),
+                (
+                    "retry_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="retries",
+                        to="sync.syncrun",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SyncRunRecord',
+            name="SyncRunRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=100)),
-                ('external_name', models.CharField(blank=True, max_length=255)),
-                ('outcome', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('conflict', 'Conflict'), ('pushable', 'Changed in Tandem only'), ('flagged', 'Flagged for review'), ('skipped', 'Skipped'), ('failed', 'Failed')], max_length=20)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('conflicts', models.JSONField(blank=True, default=dict)),
-                ('pushable', models.JSONField(blank=True, default=list)),
-                ('message', models.TextField(blank=True)),
-                ('raw', models.JSONField(blank=True, default=dict)),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.client')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='sync.syncrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=100)),
+                ("external_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("conflict", "Conflict"),
+                            ("pushable", "Changed in Tandem only"),
+                            ("flagged", "Flagged for review"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("conflicts", models.JSONField(blank=True, default=dict)),
+                ("pushable", models.JSONField(blank=True, default=list)),
+                ("message", models.TextField(blank=True)),
+                ("raw", models.JSONField(blank=True, default=dict)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="records",
+                        to="sync.syncrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SyncSchedule',
+            name="SyncSchedule",
             fields=[
-                ('connection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='sync_schedule', serialize=False, to='integrations.connection')),
-                ('enabled', models.BooleanField(default=False)),
-                ('every_minutes', models.PositiveIntegerField(default=60)),
-                ('next_run_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "connection",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="sync_schedule",
+                        serialize=False,
+                        to="integrations.connection",
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=False)),
+                ("every_minutes", models.PositiveIntegerField(default=60)),
+                ("next_run_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='syncrun',
-            index=models.Index(fields=['connection', '-created_at'], name='sync_run_history'),
+            model_name="syncrun",
+            index=models.Index(fields=["connection", "-created_at"], name="sync_run_history"),
         ),
         migrations.AddConstraint(
-            model_name='syncrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('queued', 'running'))), fields=('connection',), name='sync_run_one_active_per_connection'),
+            model_name="syncrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("queued", "running"))),
+                fields=("connection",),
+                name="sync_run_one_active_per_connection",
+            ),
         ),
         migrations.AddIndex(
-            model_name='syncrunrecord',
-            index=models.Index(fields=['run', 'outcome'], name='sync_run_record_by_outcome'),
+            model_name="syncrunrecord",
+            index=models.Index(fields=["run", "outcome"], name="sync_run_record_by_outcome"),
         ),
         migrations.AddConstraint(
-            model_name='syncrunrecord',
-            constraint=models.UniqueConstraint(fields=('run', 'external_id'), name='sync_run_record_once_per_run'),
+            model_name="syncrunrecord",
+            constraint=models.UniqueConstraint(
+                fields=("run", "external_id"), name="sync_run_record_once_per_run"
+            ),
         ),
     ]
