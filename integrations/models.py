@@ -39,6 +39,9 @@ class Connection(models.Model):
     connected_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # For providers that call Tandem instead (the Tandem sync agent feeding APS): when their
+    # agent was last heard from, so a silent one shows on the Add-ons page.
+    agent_contact_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["provider", "external_account_name", "id"]
@@ -122,6 +125,9 @@ class DirectoryEntry(models.Model):
     modified_at = models.DateTimeField(null=True, blank=True)
     archived = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField()
+    # What the provider holds beyond the canonical fields, kept for people to read (APS: the
+    # family group, and the contacts with their roles).
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["sort_name", "id"]
