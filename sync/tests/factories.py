@@ -1,10 +1,20 @@
+from datetime import timedelta
+
 import factory
 from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Directory, DirectoryEntry
 from integrations.tests.factories import ConnectionFactory
-from sync.models import Link
+from sync.models import (
+    ACTIVE_RUN_STATUSES,
+    Link,
+    RecordOutcome,
+    SyncKind,
+    SyncRun,
+    SyncRunRecord,
+    SyncRunStatus,
+)
 
 
 class DirectoryEntryFactory(factory.django.DjangoModelFactory):
@@ -41,3 +51,33 @@ class LinkFactory(factory.django.DjangoModelFactory):
     firm = factory.SelfAttribute("connection.firm")
     external_id = factory.Faker("uuid4")
     external_name = factory.Faker("company")
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory):
+    """A finished refresh of a connection, as the engine leaves one."""
+
+    class Meta:
+        model = SyncRun
+
+    connection = factory.SubFactory(ConnectionFactory)
+    firm = factory.SelfAttribute("connection.firm")
+    kind = SyncKind.REFRESH
+    status = SyncRunStatus.SUCCEEDED
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(
+        lambda run: (
+            None
+            if run.status in ACTIVE_RUN_STATUSES or run.started_at is None
+            else run.started_at + timedelta(seconds=83)
+        )
+    )
+
+
+class SyncRunRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SyncRunRecord
+
+    run = factory.SubFactory(SyncRunFactory)
+    external_id = factory.Faker("uuid4")
+    external_name = factory.Faker("company")
+    outcome = RecordOutcome.UPDATED
