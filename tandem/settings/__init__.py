@@ -2,6 +2,7 @@
 
 from .core import *
 from .database import *
+from .identity import *
 from .integrations import *
 from .security import *
 from .tasks import *

@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.db import models
+from oauth2_provider.models import AbstractApplication, ApplicationManager
+
+
+class Application(AbstractApplication):
+    """A CMS supplier's application, registered once for every firm that uses it.
+
+    Swapped in for django-oauth-toolkit's own (OAUTH2_PROVIDER_APPLICATION_MODEL).
+    """
+
+    client_feed_url = models.URLField(
+        "client feed URL",
+        blank=True,
+        help_text="Where Tandem reads a connected account's clients (the client-feed contract).",
+    )
+    logo_url = models.URLField("logo URL", blank=True)
+    # Every application gets id_tokens signed with Tandem's published RSA key.
+    algorithm = models.CharField(
+        max_length=5,
+        choices=AbstractApplication.ALGORITHM_TYPES,
+        default=AbstractApplication.RS256_ALGORITHM,
+        blank=True,
+    )
+
+    objects = ApplicationManager()
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        constraints = [
+            # RFC 9700 2.1.2 and 2.4: no implicit, hybrid or password grant, whatever the admin
+            # offers; people use the authorization code, on-premises agents the device grant.
+            models.CheckConstraint(
+                condition=models.Q(
+                    authorization_grant_type__in=[
+                        AbstractApplication.GRANT_AUTHORIZATION_CODE,
+                        AbstractApplication.GRANT_DEVICE_CODE,
+                    ]
+                ),
+                name="identity_application_grant_allowed",
+                violation_error_message=(
+                    "Applications use the authorization code or the device code grant."
+                ),
+            ),
+        ]
+
+    def natural_key(self):
+        return (self.client_id,)
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        # RFC 9700 4.1.1: exact string comparison. The toolkit's own check also accepts extra
+        # query parameters, which would let an attacker smuggle a second redirect through.
+        return uri in self.redirect_uris.split()
+
+
+class Consent(models.Model):
+    """The scopes a person has authorised an application to use, so it is asked only once.
+
+    Revoking a connected application deletes this row along with the application's tokens.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_consents"
+    )
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    scope = models.TextField(help_text="Space-separated scopes granted.")
+    granted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "application"], name="identity_consent_one_per_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.application}"
+
+    @property
+    def scopes(self) -> set[str]:
+        return set(self.scope.split())
