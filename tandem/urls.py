@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
     path("accounts/", include("accounts.urls")),
+    path("accounts/api-tokens/", include("api.token_urls")),
     path("clients/", include("clients.urls")),
     path("clients/", include("sync.urls")),
     path("schedule/", include("scheduling.urls")),

@@ -1,5 +1,6 @@
 """Tandem settings, one module per concern; each reads its variables through `env`."""
 
+from .api import *
 from .core import *
 from .database import *
 from .identity import *
