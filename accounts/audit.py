@@ -20,7 +20,21 @@ def audit_record(
 
     `changes` maps a field name to `[old, new]`, or holds whatever else explains the action.
     """
-    return AuditEvent.objects.create(
+    event = audit_event_build(firm=firm, actor=actor, action=action, target=target, changes=changes)
+    event.save()
+    return event
+
+
+def audit_event_build(
+    *,
+    firm: Firm,
+    actor: User | None,
+    action: str,
+    target: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved audit row, for services that write many at once with `bulk_create`."""
+    return AuditEvent(
         firm=firm,
         actor=actor,
         action=action,

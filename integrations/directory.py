@@ -64,7 +64,7 @@ def directory_refresh(*, connection: Connection) -> DirectoryRefreshResult:
                 raise DirectoryRefreshFailed(
                     connector.short_name, records_saved=records_saved, error=error
                 ) from error
-            records_saved += _page_save(directory=directory, page=page, refreshed_at=started)
+            records_saved += directory_page_save(directory=directory, page=page, refreshed_at=started)
             problems.extend(page.problems)
             if page.next_token is None:
                 break
@@ -91,7 +91,8 @@ def directory_refresh_if_stale(*, connection: Connection) -> DirectoryRefreshRes
 
 
 @transaction.atomic
-def _page_save(*, directory: Directory, page: Page, refreshed_at: datetime) -> int:
+def directory_page_save(*, directory: Directory, page: Page, refreshed_at: datetime) -> int:
+    """Upsert the page's records; also used by sync runs, which read the same pages."""
     if not page.records:
         return 0
     entries = [_entry(directory.connection, record, refreshed_at) for record in page.records]

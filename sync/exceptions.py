@@ -21,3 +21,10 @@ class LinkRefused(SyncError):
     ):
         super().__init__(message, field=field, code=code)
         self.duplicates_url = duplicates_url
+
+
+class SyncRunRefused(SyncError):
+    """A run could not be started; nothing was queued. `code` says why: "run_active" (another
+    run of the connection is queued or running), "not_connected", "nothing_to_retry"."""
+
+    code = "sync_run_refused"

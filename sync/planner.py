@@ -141,6 +141,20 @@ class Plan:
         return tuple(item for item in self.fields if item.decision == Decision.CONFLICT)
 
     @property
+    def base_without_pushes(self) -> Mapping[str, Any]:
+        """The base when PUSH_LOCAL fields are not pushed (kept for a person to push later):
+        those fields keep their previous agreed value, so they still count as changed in
+        Tandem."""
+        held_back = {item.name for item in self.fields if item.decision == Decision.PUSH_LOCAL}
+        if not held_back:
+            return self.base
+        base = {name: value for name, value in self.base.items() if name not in held_back}
+        base.update(
+            {name: self.previous_base[name] for name in held_back if name in self.previous_base}
+        )
+        return MappingProxyType(base)
+
+    @property
     def is_noop(self) -> bool:
         """Nothing to write on either side, no new base and nothing for a person to review."""
         return not (

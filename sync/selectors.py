@@ -7,7 +7,7 @@ from accounts.models import Firm
 from clients.models import Client
 from integrations.connectors.registry import connector_class
 from integrations.models import Connection, ConnectionStatus
-from sync.models import Link
+from sync.models import ACTIVE_RUN_STATUSES, Link, RecordOutcome, SyncRun, SyncRunRecord
 
 
 def link_list(*, firm: Firm) -> QuerySet[Link]:
@@ -68,3 +68,63 @@ def link_statuses(client: Client, connections: Iterable[Connection]) -> list[tup
         )
         for connection in connections
     ]
+
+
+def sync_run_get(*, firm: Firm, pk: int) -> SyncRun:
+    """One of the firm's runs, or 404."""
+    return get_object_or_404(
+        SyncRun.objects.filter(firm=firm).select_related("connection", "started_by"), pk=pk
+    )
+
+
+def sync_runs_for_connection(*, connection: Connection) -> QuerySet[SyncRun]:
+    """The connection's runs, newest first."""
+    return SyncRun.objects.filter(connection=connection).select_related("started_by")
+
+
+def sync_run_records(*, run: SyncRun, outcome: str | None = None) -> QuerySet[SyncRunRecord]:
+    records = SyncRunRecord.objects.filter(run=run).select_related("client")
+    return records.filter(outcome=outcome) if outcome else records
+
+
+def sync_run_active(*, connection: Connection) -> SyncRun | None:
+    """The connection's queued or running run, if any."""
+    return SyncRun.objects.filter(connection=connection, status__in=ACTIVE_RUN_STATUSES).first()
+
+
+def sync_run_summary(*, run: SyncRun) -> list[tuple[str, str, int]]:
+    """(outcome, label, count) for the run page and the `sync_run` command, worded for a real
+    run or for a preview."""
+    pushable = run.records.filter(outcome=RecordOutcome.PUSHABLE).count()
+    labels = _PREVIEW_COUNT_LABELS if run.dry_run else _COUNT_LABELS
+    counts = {
+        "created": run.created,
+        "updated": run.updated,
+        # The engine counts a record changed only in Tandem as unchanged: nothing came in.
+        "unchanged": max(run.unchanged - pushable, 0),
+        "conflict": run.conflicts,
+        "pushable": pushable,
+        "flagged": run.flagged,
+        "skipped": run.skipped,
+        "failed": run.failed,
+    }
+    return [(key, labels[key], count) for key, count in counts.items()]
+
+
+_COUNT_LABELS = {
+    "created": "Created",
+    "updated": "Updated",
+    "unchanged": "Unchanged",
+    "conflict": "Conflicts",
+    "pushable": "Changed in Tandem only",
+    "flagged": "Flagged",
+    "skipped": "Skipped",
+    "failed": "Failed",
+}
+_PREVIEW_COUNT_LABELS = {
+    **_COUNT_LABELS,
+    "created": "Would be created",
+    "updated": "Would be updated",
+    "unchanged": "Left alone",
+    "conflict": "In conflict",
+}

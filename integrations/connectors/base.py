@@ -69,12 +69,29 @@ class ExternalRecord:
 
 
 @dataclass(frozen=True)
+class ExternalRelation:
+    """A client's tie to a person or another client, as the external system holds it.
+
+    `role` is a `clients.models.RelationshipRole` value (the provider's position or relationship
+    type read as the closest one). Either `person` is set (a contact of the client, as an
+    individual's record) or `related_external_id` is (another client of the system, named
+    `related_name`).
+    """
+
+    role: str
+    person: ExternalRecord | None
+    related_external_id: str | None
+    related_name: str = ""
+
+
+@dataclass(frozen=True)
 class RecordProblem:
     """A record the provider sent that Tandem could not take in, and why (for the person)."""
 
     external_id: str
     label: str
     message: str
+    raw: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -311,6 +328,11 @@ class Connector(ABC):
         """How a firm authorises Tandem, for providers connected with OAuth 2.0."""
         return None
 
+    @property
+    def api_calls(self) -> int:
+        """Calls made to the provider through this connector so far (0 where it calls none)."""
+        return 0
+
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
@@ -332,6 +354,11 @@ class Connector(ABC):
     def update_client(self, external_id: str, changes: Mapping[str, Any]) -> ExternalRecord:
         """Write canonical `changes` (and "kind") to the provider; returns the record as stored."""
         raise NotSupported(self.short_name, capability="change its clients")
+
+    def client_relations(self, external_id: str) -> list[ExternalRelation]:
+        """The contacts of one client with their roles, and its relationships to other clients
+        (capability `CONTACTS`)."""
+        raise NotSupported(self.short_name, capability="read its clients' contacts")
 
     # Defaults built on the core
     def get_clients(self, external_ids: Iterable[str]) -> list[ExternalRecord]:

@@ -255,3 +255,29 @@ def test_policy_directions_are_read_only_and_typed():
     assert dict(policy.directions) == {"email": Direction.TO_LOCAL}
     with pytest.raises(TypeError):
         policy.directions["phone"] = Direction.TO_LOCAL
+
+
+def test_a_push_held_back_leaves_the_field_changed_in_tandem_for_the_next_plan():
+    policy = Policy.refresh(can_push=True)
+    plan = record_plan(
+        local={"email": "new@tandem.example", "phone": "+6495550100"},
+        base={"email": "old@example.com", "phone": "+6495550199"},
+        remote={"email": "old@example.com", "phone": "+6495550100"},
+        fields=["email", "phone"],
+        policy=policy,
+    )
+
+    assert plan.decisions == {"email": PUSH, "phone": UNCHANGED}
+    assert plan.base["email"] == "new@tandem.example"
+    assert dict(plan.base_without_pushes) == {
+        "email": "old@example.com",
+        "phone": "+6495550100",
+    }
+    replanned = record_plan(
+        local={"email": "new@tandem.example", "phone": "+6495550100"},
+        base=plan.base_without_pushes,
+        remote={"email": "old@example.com", "phone": "+6495550100"},
+        fields=["email", "phone"],
+        policy=policy,
+    )
+    assert replanned.decisions["email"] == PUSH

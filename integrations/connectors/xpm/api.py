@@ -75,6 +75,7 @@ class XpmApi:
         self.token_source = token_source
         self.sleep = sleep
         self.http = http or httpx.Client(timeout=TIMEOUT)
+        self.calls = 0
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.request("GET", path, params=params)
@@ -143,6 +144,7 @@ class XpmApi:
             "Xero-Tenant-Id": self.tenant_id,
             "Accept": "application/json",
         }
+        self.calls += 1
         with tenant_slots(self.tenant_id):
             return self.http.request(method, url, params=params, json=json, headers=headers)
 

@@ -17,6 +17,7 @@ from integrations.connectors.base import (
     Capability,
     Connector,
     ExternalRecord,
+    ExternalRelation,
     Page,
     RecordProblem,
     canonical_clean,
@@ -25,6 +26,7 @@ from integrations.connectors.base import (
 from integrations.connectors.xpm.api import PROVIDER, XpmApi
 from integrations.connectors.xpm.mapping import XPM_FIELDS, kind_read, kind_write, yes
 from integrations.connectors.xpm.oauth import XeroOAuthClient
+from integrations.connectors.xpm.relations import relations_read
 from integrations.exceptions import (
     AuthorisationExpired,
     BadResponse,
@@ -41,7 +43,9 @@ class XpmConnector(Connector):
     display_name = "Xero Practice Manager"
     short_name = PROVIDER
     description = "Find, link and sync the clients of a Xero Practice Manager organisation."
-    capabilities = Capability.SEARCH | Capability.LIST_MODIFIED_SINCE | Capability.PUSH
+    capabilities = (
+        Capability.SEARCH | Capability.LIST_MODIFIED_SINCE | Capability.PUSH | Capability.CONTACTS
+    )
     field_mapping = XPM_FIELDS
     config_schema = {
         "type": "object",
@@ -164,6 +168,15 @@ class XpmConnector(Connector):
         body = self.api.put("v3.1/client.api/update", request)
         return self._only_record(body.get("client"))
 
+    @property
+    def api_calls(self) -> int:
+        return self.api.calls
+
+    @records_problems
+    def client_relations(self, external_id: str) -> list[ExternalRelation]:
+        # One call: `get` answers with the detailed client, its contacts and relationships.
+        return relations_read(self._get(external_id).raw)
+
     def close(self) -> None:
         self.api.close()
 
@@ -217,7 +230,9 @@ class XpmConnector(Connector):
         external_id = payload.get("uuid")
         if not isinstance(external_id, str) or not external_id.strip():
             label = _label(payload)
-            return RecordProblem("", label, f"XPM sent the client “{label}” without an id.")
+            return RecordProblem(
+                "", label, f"XPM sent the client “{label}” without an id.", raw=payload
+            )
         kind = kind_read(payload)
         fields, errors = self.field_mapping.to_canonical(payload, kind=kind)
         if not errors and not fields.get("display_name"):
@@ -225,7 +240,9 @@ class XpmConnector(Connector):
         if errors:
             label = _label(payload)
             reasons = " ".join(errors.values())
-            return RecordProblem(external_id, label, f"Tandem could not read “{label}”. {reasons}")
+            return RecordProblem(
+                external_id, label, f"Tandem could not read “{label}”. {reasons}", raw=payload
+            )
         return ExternalRecord(
             external_id=external_id,
             kind=kind,

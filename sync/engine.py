@@ -1,0 +1,896 @@
+"""The sync engine's imperative shell: one run over one connection, a batch at a time.
+
+The decisions are the planner's (`sync.planner`); this module reads, writes and records. Each
+batch (a page of the listing, or a slice of the records a run is limited to) is applied in one
+transaction that also saves the run's counts and its cursor, so a run whose worker dies resumes
+after the last committed batch, and applying a batch again changes nothing more: a linked
+record whose values are in step plans to nothing, and an imported record is linked by then.
+
+A run writes only client detail fields, links and its own records: appointments, documents,
+notes and relationships made in Tandem are never touched, and nothing is ever deleted. A
+record archived or gone in the external system flags its link for a person to review.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.audit import audit_event_build, field_changes
+from accounts.models import AuditEvent
+from clients.models import Client
+from clients.validation import client_fields_clean, client_name_require
+from integrations.connectors.base import (
+    CANONICAL_FIELDS,
+    Capability,
+    Connector,
+    ExternalRecord,
+    Page,
+    RecordProblem,
+    canonical_clean,
+)
+from integrations.connectors.registry import connector_class
+from integrations.directory import OVERLAP, directory_page_save
+from integrations.exceptions import IntegrationError, RecordNotFound
+from integrations.models import Directory, DirectoryEntry
+from matching.index import CandidateIndex
+from matching.records import MatchRecord, kind_class, record_from_client
+from sync.exceptions import SyncError
+from sync.models import (
+    Link,
+    RecordOutcome,
+    RemoteStatus,
+    SyncKind,
+    SyncRun,
+    SyncRunRecord,
+    SyncRunStatus,
+)
+from sync.planner import Decision, Plan, Policy, record_plan
+from sync.snapshots import COMPARE, snapshot_dump
+from sync.suggestions import NAMES_SCORED, SUGGESTION_MIN_SCORE
+
+logger = logging.getLogger(__name__)
+
+# A running run whose worker has not checked in for this long is presumed dead and resumed.
+STALE_AFTER = timedelta(minutes=2)
+# Records of a limited run read per transaction.
+SCOPE_BATCH = 500
+# A whole listing with no record at all, from a connection whose copy holds at least this many,
+# is a fault of the source, not a practice that lost every client overnight.
+EMPTY_SOURCE_MIN = 1
+
+Progress = Callable[[SyncRun], None]
+
+
+class SourceEmpty(SyncError):
+    code = "source_empty"
+
+
+class _TakenOver(Exception):
+    """Another worker resumed this run (this one was presumed dead); stop without writing."""
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    flagged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    records: list[SyncRunRecord] = field(default_factory=list)
+
+    def add(self, outcome: str) -> None:
+        name = {
+            RecordOutcome.CREATED: "created",
+            RecordOutcome.UPDATED: "updated",
+            RecordOutcome.CONFLICT: "conflicts",
+            RecordOutcome.FLAGGED: "flagged",
+            RecordOutcome.SKIPPED: "skipped",
+            RecordOutcome.FAILED: "failed",
+            RecordOutcome.PUSHABLE: "unchanged",
+        }[outcome]
+        setattr(self, name, getattr(self, name) + 1)
+
+
+COUNTERS = ("created", "updated", "unchanged", "conflicts", "flagged", "skipped", "failed")
+
+
+def sync_run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRun:
+    """Do the run's work in this process, from where it had got to; returns it finished.
+
+    Returns at once, doing nothing, when the run is finished or another live worker holds it.
+    """
+    owner = uuid.uuid4().hex
+    run = _claim(run_id, owner)
+    if run is None:
+        return SyncRun.objects.get(pk=run_id)
+    try:
+        connector = connector_class(run.connection.provider)(run.connection)
+        with connector:
+            _Execution(run, connector, owner, progress).execute()
+    except _TakenOver:
+        return SyncRun.objects.get(pk=run_id)
+    except (IntegrationError, SyncError) as error:
+        return _finish(run, owner, SyncRunStatus.FAILED, error.message)
+    except Exception:
+        logger.exception("Sync run %s stopped on an unexpected error", run_id)
+        _finish(
+            run,
+            owner,
+            SyncRunStatus.FAILED,
+            "The run stopped on an unexpected error in Tandem; what it had committed is kept. "
+            "Start it again; if it fails again, tell your Tandem administrator.",
+        )
+        raise
+    return SyncRun.objects.get(pk=run_id)
+
+
+def sync_runs_stale(*, now=None) -> list[int]:
+    """Ids of running runs whose worker stopped checking in (killed, or its machine lost)."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    return list(
+        SyncRun.objects.filter(status=SyncRunStatus.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+        .values_list("pk", flat=True)
+    )
+
+
+# Claiming and finishing -----------------------------------------------------------------------
+@transaction.atomic
+def _claim(run_id: int, owner: str) -> SyncRun | None:
+    run = (
+        SyncRun.objects.select_for_update()
+        .select_related("connection", "firm", "started_by")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None or not run.is_active:
+        return None
+    now = timezone.now()
+    if (
+        run.status == SyncRunStatus.RUNNING
+        and run.heartbeat_at is not None
+        and now - run.heartbeat_at < STALE_AFTER
+    ):
+        return None
+    if run.status == SyncRunStatus.QUEUED:
+        run.started_at = now
+        run.modified_since = _modified_since(run)
+    run.status = SyncRunStatus.RUNNING
+    run.heartbeat_at = now
+    run.cursor = {**run.cursor, "owner": owner}
+    run.save(update_fields=["status", "started_at", "modified_since", "heartbeat_at", "cursor"])
+    return run
+
+
+def _modified_since(run: SyncRun):
+    """Where a refresh's listing starts: the start of the last complete refresh, less the
+    overlap that keeps a record saved in that same second; None lists everything."""
+    if run.kind != SyncKind.REFRESH or run.external_ids:
+        return None
+    connector = connector_class(run.connection.provider)
+    if Capability.LIST_MODIFIED_SINCE not in connector.capabilities:
+        return None
+    last = (
+        SyncRun.objects.filter(
+            connection=run.connection,
+            kind=SyncKind.REFRESH,
+            status=SyncRunStatus.SUCCEEDED,
+            dry_run=False,
+            external_ids=[],
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return last - OVERLAP if last else None
+
+
+@transaction.atomic
+def _finish(run: SyncRun, owner: str, status: str, message: str = "") -> SyncRun:
+    locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+    if locked.cursor.get("owner") != owner or not locked.is_active:
+        return locked
+    locked.status = status
+    locked.message = message
+    locked.finished_at = timezone.now()
+    locked.cursor = {key: value for key, value in locked.cursor.items() if key != "owner"}
+    locked.save(update_fields=["status", "message", "finished_at", "cursor"])
+    if not locked.dry_run:
+        event = audit_event_build(
+            firm=locked.firm,
+            actor=locked.started_by,
+            action=f"sync_run.{status}",
+            target=locked.connection,
+            changes={
+                "run": locked.pk,
+                "kind": locked.kind,
+                "overwrite": locked.overwrite,
+                **{name: getattr(locked, name) for name in COUNTERS},
+                **({"message": message} if message else {}),
+            },
+        )
+        event.save()
+    return locked
+
+
+# The run --------------------------------------------------------------------------------------
+class _Execution:
+    def __init__(self, run: SyncRun, connector: Connector, owner: str, progress: Progress | None):
+        self.run = run
+        self.connector = connector
+        self.owner = owner
+        self.progress = progress
+        self.connection = run.connection
+        self.fields = [
+            name for name in CANONICAL_FIELDS if name in connector.field_mapping.canonical_fields
+        ]
+        self.policy = (
+            Policy.overwrite()
+            if run.overwrite
+            else Policy.refresh(can_push=connector.supports(Capability.PUSH))
+        )
+        self.scope = frozenset(run.external_ids)
+        self.directory, _ = Directory.objects.get_or_create(connection=self.connection)
+        self._duplicates: CandidateIndex | None = None
+        self._duplicate_clients: dict[int, Client] = {}
+        # Calls made by the workers that ran it before this one.
+        self.calls_before = run.api_calls
+
+    def _linked_client(self, external_id: str) -> Client | None:
+        link = (
+            Link.objects.filter(connection=self.connection, external_id=external_id)
+            .select_related("client")
+            .first()
+        )
+        return link.client if link else None
+
+    def execute(self) -> None:
+        if self.run.total is None:
+            self._total_estimate()
+        batches = self._scoped_batches() if self.scope else self._listing_batches()
+        for records, problems, cursor in batches:
+            self._commit(records, problems, cursor)
+            if self.progress:
+                self.progress(self.run)
+        if not self.scope and self.run.modified_since is None and not self.run.dry_run:
+            self._flag_missing()
+        _finish(self.run, self.owner, SyncRunStatus.SUCCEEDED)
+
+    def _total_estimate(self) -> None:
+        if self.scope:
+            total = len(self.scope)
+        elif self.run.modified_since is not None:
+            total = None
+        else:
+            total = DirectoryEntry.objects.filter(connection=self.connection).count() or None
+        SyncRun.objects.filter(pk=self.run.pk).update(total=total)
+        self.run.total = total
+
+    # Sources ----------------------------------------------------------------------------------
+    def _listing_batches(self) -> Iterator[tuple[list[ExternalRecord], list[RecordProblem], dict]]:
+        page_token = self.run.cursor.get("page_token")
+        first = not self.run.cursor.get("pages")
+        while True:
+            page = self.connector.list_clients(
+                page_token=page_token, modified_since=self.run.modified_since
+            )
+            if first:
+                self._empty_source_check(page)
+                first = False
+            cursor = {
+                "page_token": page.next_token,
+                "pages": self.run.cursor.get("pages", 0) + 1,
+            }
+            yield list(page.records), list(page.problems), cursor
+            if page.next_token is None:
+                return
+            page_token = page.next_token
+
+    def _empty_source_check(self, page: Page) -> None:
+        if self.run.modified_since is not None or page.records or page.problems or page.next_token:
+            return
+        known = DirectoryEntry.objects.filter(connection=self.connection, archived=False).count()
+        linked = Link.objects.filter(connection=self.connection).count()
+        had = max(known, linked)
+        if had >= EMPTY_SOURCE_MIN:
+            name = self.connector.short_name
+            raise SourceEmpty(
+                f"{name} answered with no clients at all, but this connection had {had:,} "
+                f"last time. Tandem changed and flagged nothing; check the {name} account and "
+                "run the refresh again."
+            )
+
+    def _scoped_batches(self) -> Iterator[tuple[list[ExternalRecord], list[RecordProblem], dict]]:
+        """The records the run is limited to, from Tandem's copy of the list where it has
+        them (no call), else one call each."""
+        wanted = sorted(self.scope)
+        done = self.run.cursor.get("done", 0)
+        for start in range(done, len(wanted), SCOPE_BATCH):
+            ids = wanted[start : start + SCOPE_BATCH]
+            entries = {
+                entry.external_id: entry
+                for entry in DirectoryEntry.objects.filter(
+                    connection=self.connection, external_id__in=ids
+                )
+            }
+            records: list[ExternalRecord] = []
+            problems: list[RecordProblem] = []
+            for external_id in ids:
+                entry = entries.get(external_id)
+                outcome = (
+                    _record_from_entry(entry) if entry is not None else self._fetch(external_id)
+                )
+                (problems if isinstance(outcome, RecordProblem) else records).append(outcome)
+            yield records, problems, {"done": start + len(ids)}
+
+    def _fetch(self, external_id: str) -> ExternalRecord | RecordProblem:
+        try:
+            return self.connector.get_client(external_id)
+        except RecordNotFound as error:
+            return RecordProblem(external_id, external_id, error.message)
+        except IntegrationError as error:
+            if getattr(error, "retryable", False) or error.code == "reauthorisation_needed":
+                raise
+            return RecordProblem(external_id, external_id, error.message)
+
+    # Applying a batch -------------------------------------------------------------------------
+    def _commit(
+        self, records: list[ExternalRecord], problems: list[RecordProblem], cursor: dict
+    ) -> None:
+        with transaction.atomic():
+            run = SyncRun.objects.select_for_update().get(pk=self.run.pk)
+            if run.cursor.get("owner") != self.owner:
+                raise _TakenOver
+            if not run.dry_run and not self.scope and records:
+                directory_page_save(
+                    directory=self.directory,
+                    page=Page(records=tuple(records)),
+                    refreshed_at=run.started_at,
+                )
+            tally = _Tally()
+            for problem in problems:
+                tally.add(RecordOutcome.FAILED)
+                tally.records.append(
+                    SyncRunRecord(
+                        run=run,
+                        external_id=problem.external_id or f"unreadable:{problem.label}",
+                        external_name=problem.label[:255],
+                        outcome=RecordOutcome.FAILED,
+                        message=problem.message,
+                        raw=_jsonable_raw(problem.raw),
+                    )
+                )
+            self._apply(run, records, tally)
+            SyncRunRecord.objects.bulk_create(
+                tally.records,
+                update_conflicts=True,
+                unique_fields=["run", "external_id"],
+                update_fields=[
+                    "external_name",
+                    "client",
+                    "outcome",
+                    "changes",
+                    "conflicts",
+                    "pushable",
+                    "message",
+                    "raw",
+                ],
+            )
+            for name in COUNTERS:
+                setattr(run, name, getattr(run, name) + getattr(tally, name))
+            run.processed += len(records) + len(problems)
+            run.api_calls = self.calls_before + self.connector.api_calls
+            run.cursor = {**cursor, "owner": self.owner}
+            run.heartbeat_at = timezone.now()
+            run.save(update_fields=[*COUNTERS, "processed", "api_calls", "cursor", "heartbeat_at"])
+            self.run = run
+
+    def _apply(self, run: SyncRun, records: list[ExternalRecord], tally: _Tally) -> None:
+        links = {
+            link.external_id: link
+            for link in Link.objects.filter(
+                connection=self.connection, external_id__in=[r.external_id for r in records]
+            )
+        }
+        clients = Client.objects.select_for_update().in_bulk(
+            [link.client_id for link in links.values()]
+        )
+        codes = _Codes(run.firm, records)
+        updates = _Writes(run)
+        creates = _Creates(run)
+        for record in records:
+            link = links.get(record.external_id)
+            if link is not None:
+                self._refresh(run, record, link, clients[link.client_id], tally, updates, codes)
+            elif run.kind == SyncKind.IMPORT:
+                self._import(run, record, tally, creates, codes)
+        if run.dry_run:
+            return
+        updates.save(self.fields)
+        creates.save()
+        tally.records.extend(creates.outcome_records())
+
+    def _refresh(
+        self,
+        run: SyncRun,
+        record: ExternalRecord,
+        link: Link,
+        client: Client,
+        tally: _Tally,
+        updates: _Writes,
+        codes: _Codes,
+    ) -> None:
+        local = {name: getattr(client, name) for name in self.fields}
+        plan = record_plan(
+            local=local,
+            base=link.base,
+            remote=record.fields,
+            fields=self.fields,
+            policy=self.policy,
+            normalise=COMPARE,
+        )
+        changes = plan.changes_local
+        if changes:
+            try:
+                changes = client_fields_clean(kind=client.kind, fields=changes)
+                client_name_require(kind=client.kind, values={**local, **changes})
+                codes.claim(changes.get("code"), client)
+            except ValidationError as error:
+                tally.add(RecordOutcome.FAILED)
+                tally.records.append(
+                    _outcome(run, record, client, RecordOutcome.FAILED, message=_messages(error))
+                )
+                return
+        remote_status = RemoteStatus.ARCHIVED if record.archived else RemoteStatus.PRESENT
+        flagged = remote_status != link.remote_status and record.archived
+        pushable = [item.name for item in plan.fields if item.decision == Decision.PUSH_LOCAL]
+        outcome = _refresh_outcome(plan, changes, pushable, flagged)
+        if outcome is None:
+            tally.unchanged += 1
+        else:
+            tally.add(outcome)
+            tally.records.append(
+                _outcome(
+                    run,
+                    record,
+                    client,
+                    outcome,
+                    changes=_changes(local, changes),
+                    conflicts={
+                        item.name: {
+                            "tandem": _shown(item.local),
+                            "base": _shown(item.base),
+                            "remote": _shown(item.remote),
+                        }
+                        for item in plan.conflicts
+                    },
+                    pushable=pushable,
+                    message=_flag_message(self.connector, remote_status) if flagged else "",
+                )
+            )
+        if run.dry_run:
+            return
+        updates.add(
+            client,
+            link,
+            changes,
+            base=snapshot_dump(plan.base_without_pushes),
+            remote_status=remote_status,
+            external_name=record.display_name,
+        )
+
+    def _import(
+        self,
+        run: SyncRun,
+        record: ExternalRecord,
+        tally: _Tally,
+        creates: _Creates,
+        codes: _Codes,
+    ) -> None:
+        chosen = record.external_id in self.scope
+        if self.scope and not chosen:
+            return
+        kind = record.kind
+        if not kind:
+            tally.add(RecordOutcome.FAILED)
+            tally.records.append(
+                _outcome(
+                    run,
+                    record,
+                    None,
+                    RecordOutcome.FAILED,
+                    message=f"{self.connector.short_name} does not say whether "
+                    f"“{record.display_name}” is a person or an organisation, so Tandem cannot "
+                    "create it: Link it to a Tandem client instead.",
+                )
+            )
+            return
+        if record.archived and not chosen:
+            tally.add(RecordOutcome.SKIPPED)
+            tally.records.append(
+                _outcome(
+                    run,
+                    record,
+                    None,
+                    RecordOutcome.SKIPPED,
+                    message=f"Archived in {self.connector.short_name}: import it on its own if "
+                    "you want it in Tandem.",
+                )
+            )
+            return
+        if not chosen:
+            lookalike = self._lookalike(record)
+            if lookalike is not None:
+                tally.add(RecordOutcome.SKIPPED)
+                tally.records.append(
+                    _outcome(
+                        run,
+                        record,
+                        lookalike,
+                        RecordOutcome.SKIPPED,
+                        message=f"Looks like {lookalike} already in Tandem: Link instead, or "
+                        "import it on its own.",
+                    )
+                )
+                return
+        plan = record_plan(
+            local={},
+            base=None,
+            remote=record.fields,
+            fields=self.fields,
+            policy=Policy.import_(),
+            normalise=COMPARE,
+        )
+        try:
+            values = client_fields_clean(kind=kind, fields=plan.changes_local)
+            client_name_require(kind=kind, values=values)
+            client = Client(
+                firm=run.firm,
+                kind=kind,
+                created_by=run.started_by,
+                updated_by=run.started_by,
+                **values,
+            )
+            codes.claim(values.get("code"), client)
+        except ValidationError as error:
+            tally.add(RecordOutcome.FAILED)
+            tally.records.append(
+                _outcome(run, record, None, RecordOutcome.FAILED, message=_messages(error))
+            )
+            return
+        tally.add(RecordOutcome.CREATED)
+        if run.dry_run:
+            tally.records.append(
+                _outcome(
+                    run,
+                    record,
+                    None,
+                    RecordOutcome.CREATED,
+                    changes={
+                        name: {"from": None, "to": _shown(v)} for name, v in values.items() if v
+                    },
+                )
+            )
+            return
+        creates.add(client, record, base=snapshot_dump(plan.base))
+
+    def _lookalike(self, record: ExternalRecord) -> Client | None:
+        """The firm's client this record most looks like, when alike enough that importing
+        it would make a duplicate (the same test as Suggested links)."""
+        if self._duplicates is None:
+            linked = Link.objects.filter(connection=self.connection).values("client_id")
+            clients = (
+                Client.objects.filter(
+                    firm=self.run.firm, archived_at__isnull=True, merged_into__isnull=True
+                )
+                .exclude(pk__in=linked)
+                .iterator()
+            )
+            self._duplicate_clients = {client.pk: client for client in clients}
+            self._duplicates = CandidateIndex(
+                record_from_client(client) for client in self._duplicate_clients.values()
+            )
+        if not self._duplicate_clients:
+            return None
+        wanted = MatchRecord.from_fields(record.external_id, {**record.fields, "kind": record.kind})
+        for candidate in self._duplicates.search(wanted, limit=1, pool=NAMES_SCORED):
+            if candidate.score >= SUGGESTION_MIN_SCORE and kind_class(
+                candidate.record.kind
+            ) == kind_class(record.kind or ""):
+                return self._duplicate_clients.get(candidate.record.key)
+        return None
+
+    # After a whole listing ---------------------------------------------------------------------
+    def _flag_missing(self) -> None:
+        """Links whose record the complete listing did not include: flagged, never removed."""
+        seen = DirectoryEntry.objects.filter(
+            connection=self.connection, refreshed_at__gte=self.run.started_at
+        ).values("external_id")
+        missing = (
+            Link.objects.filter(connection=self.connection)
+            .exclude(external_id__in=seen)
+            .exclude(remote_status=RemoteStatus.MISSING)
+        )
+        now = timezone.now()
+        message = _flag_message(self.connector, RemoteStatus.MISSING)
+        with transaction.atomic():
+            run = SyncRun.objects.select_for_update().get(pk=self.run.pk)
+            if run.cursor.get("owner") != self.owner:
+                raise _TakenOver
+            flagged = list(missing.select_related("client"))
+            SyncRunRecord.objects.bulk_create(
+                [
+                    SyncRunRecord(
+                        run=run,
+                        external_id=link.external_id,
+                        external_name=link.external_name,
+                        client=link.client,
+                        outcome=RecordOutcome.FLAGGED,
+                        message=message,
+                    )
+                    for link in flagged
+                ],
+                update_conflicts=True,
+                unique_fields=["run", "external_id"],
+                update_fields=["outcome", "message"],
+            )
+            Link.objects.filter(pk__in=[link.pk for link in flagged]).update(
+                remote_status=RemoteStatus.MISSING, remote_status_at=now
+            )
+            run.flagged += len(flagged)
+            run.save(update_fields=["flagged"])
+            self.run = run
+
+
+# Batch writes ---------------------------------------------------------------------------------
+class _Codes:
+    """Client codes are unique per firm: a record whose code another client holds (or another
+    record of the batch took first) fails on its own rather than failing the batch."""
+
+    def __init__(self, firm, records: Iterable[ExternalRecord]):
+        wanted = {code for record in records if (code := record.fields.get("code"))}
+        self.holders: dict[str, tuple[int, str]] = {
+            code: (pk, name)
+            for code, pk, name in Client.objects.filter(firm=firm, code__in=wanted).values_list(
+                "code", "pk", "display_name"
+            )
+        }
+        self.claimed: dict[str, Client] = {}
+
+    def claim(self, code: str | None, client: Client) -> None:
+        if not code:
+            return
+        holder = self.holders.get(code)
+        if holder is not None and holder[0] != client.pk:
+            raise ValidationError(
+                {"code": f"Client code: '{code}' is already used by {holder[1]}."}
+            )
+        taken = self.claimed.get(code)
+        if taken is not None and taken is not client:
+            raise ValidationError(
+                {"code": f"Client code: '{code}' is also the code of {taken.display_name}."}
+            )
+        self.claimed[code] = client
+
+
+class _Writes:
+    """A batch's changes to linked clients and their links, written together."""
+
+    def __init__(self, run: SyncRun):
+        self.run = run
+        self.clients: list[Client] = []
+        self.links: list[Link] = []
+        self.events: list[AuditEvent] = []
+
+    def add(
+        self,
+        client: Client,
+        link: Link,
+        changes: dict[str, Any],
+        *,
+        base: dict[str, Any],
+        remote_status: str,
+        external_name: str,
+    ) -> None:
+        now = timezone.now()
+        if changes:
+            before = {name: getattr(client, name) for name in changes}
+            for name, value in changes.items():
+                setattr(client, name, value)
+            client.updated_by = self.run.started_by
+            client.updated_at = now
+            self.clients.append(client)
+            self.events.append(
+                audit_event_build(
+                    firm=self.run.firm,
+                    actor=self.run.started_by,
+                    action="client.sync_update",
+                    target=client,
+                    changes=field_changes(before, changes),
+                )
+            )
+        external_name = external_name[:255] or link.external_name
+        if (
+            base == link.base
+            and remote_status == link.remote_status
+            and external_name == link.external_name
+        ):
+            return
+        if remote_status != link.remote_status:
+            link.remote_status = remote_status
+            link.remote_status_at = now
+        link.base = base
+        link.external_name = external_name
+        link.last_synced_at = now
+        self.links.append(link)
+
+    def save(self, fields: list[str]) -> None:
+        if self.clients:
+            Client.objects.bulk_update(self.clients, [*fields, "updated_by", "updated_at"])
+        if self.links:
+            Link.objects.bulk_update(
+                self.links,
+                ["base", "external_name", "last_synced_at", "remote_status", "remote_status_at"],
+            )
+        AuditEvent.objects.bulk_create(self.events)
+
+
+class _Creates:
+    """A batch's new clients and their links, written together."""
+
+    def __init__(self, run: SyncRun):
+        self.run = run
+        self.items: list[tuple[Client, ExternalRecord, dict[str, Any]]] = []
+
+    def add(self, client: Client, record: ExternalRecord, *, base: dict[str, Any]) -> None:
+        self.items.append((client, record, base))
+
+    def created(self) -> list[tuple[Client, ExternalRecord]]:
+        return [(client, record) for client, record, _ in self.items]
+
+    def save(self) -> None:
+        if not self.items:
+            return
+        now = timezone.now()
+        actor = self.run.started_by
+        Client.objects.bulk_create([client for client, _, _ in self.items])
+        Link.objects.bulk_create(
+            [
+                Link(
+                    firm=self.run.firm,
+                    client=client,
+                    connection=self.run.connection,
+                    external_id=record.external_id,
+                    external_name=record.display_name[:255],
+                    base=base,
+                    linked_by=actor,
+                    linked_at=now,
+                    last_synced_at=now,
+                )
+                for client, record, base in self.items
+            ]
+        )
+        AuditEvent.objects.bulk_create(
+            [
+                audit_event_build(
+                    firm=self.run.firm,
+                    actor=actor,
+                    action="client.sync_create",
+                    target=client,
+                    changes={
+                        "connection": str(self.run.connection),
+                        "external_id": record.external_id,
+                    },
+                )
+                for client, record, _ in self.items
+            ]
+        )
+
+    def outcome_records(self) -> list[SyncRunRecord]:
+        return [
+            _outcome(self.run, record, client, RecordOutcome.CREATED)
+            for client, record, _ in self.items
+        ]
+
+
+# Helpers --------------------------------------------------------------------------------------
+def _record_from_entry(entry: DirectoryEntry) -> ExternalRecord | RecordProblem:
+    fields, errors = canonical_clean(entry.fields, kind=entry.kind or None)
+    if errors:
+        return RecordProblem(entry.external_id, entry.display_name, " ".join(errors.values()))
+    return ExternalRecord(
+        external_id=entry.external_id,
+        kind=entry.kind or None,
+        fields=fields,
+        modified_at=entry.modified_at,
+        archived=entry.archived,
+    )
+
+
+def _outcome(
+    run: SyncRun,
+    record: ExternalRecord,
+    client: Client | None,
+    outcome: str,
+    *,
+    changes: dict | None = None,
+    conflicts: dict | None = None,
+    pushable: list[str] | None = None,
+    message: str = "",
+) -> SyncRunRecord:
+    return SyncRunRecord(
+        run=run,
+        external_id=record.external_id,
+        external_name=record.display_name[:255],
+        client=client if client is not None and client.pk else None,
+        outcome=outcome,
+        changes=changes or {},
+        conflicts=conflicts or {},
+        pushable=pushable or [],
+        message=message,
+        raw=_jsonable_raw(record.raw) if outcome == RecordOutcome.FAILED else {},
+    )
+
+
+def _refresh_outcome(
+    plan: Plan, changes: dict[str, Any], pushable: list[str], flagged: bool
+) -> str | None:
+    if flagged:
+        return RecordOutcome.FLAGGED
+    if plan.conflicts:
+        return RecordOutcome.CONFLICT
+    if changes:
+        return RecordOutcome.UPDATED
+    if pushable:
+        return RecordOutcome.PUSHABLE
+    return None
+
+
+def _changes(local: dict[str, Any], changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {"from": _shown(local.get(name)), "to": _shown(value)}
+        for name, value in changes.items()
+    }
+
+
+def _shown(value: Any) -> Any:
+    """A value as a run's record stores it (JSON); ABSENT (not stated) becomes None."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return None
+
+
+def _messages(error: ValidationError) -> str:
+    return " ".join(message for messages in error.message_dict.values() for message in messages)
+
+
+def _flag_message(connector: Connector, status: str) -> str:
+    name = connector.short_name
+    if status == RemoteStatus.MISSING:
+        return (
+            f"No longer among {name}'s active clients (archived or deleted there): review the "
+            "client in Tandem, which keeps it; archive or unlink it if it is gone for good."
+        )
+    return f"Archived in {name}: review the client in Tandem (Tandem has not archived it)."
+
+
+def _jsonable_raw(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    if raw is None:
+        return {}
+    return {"value": repr(raw)[:2000]}
