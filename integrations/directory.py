@@ -64,7 +64,9 @@ def directory_refresh(*, connection: Connection) -> DirectoryRefreshResult:
                 raise DirectoryRefreshFailed(
                     connector.short_name, records_saved=records_saved, error=error
                 ) from error
-            records_saved += directory_page_save(directory=directory, page=page, refreshed_at=started)
+            records_saved += directory_page_save(
+                directory=directory, page=page, refreshed_at=started
+            )
             problems.extend(page.problems)
             if page.next_token is None:
                 break
