@@ -26,6 +26,16 @@ urlpatterns = [
         name="link_delete",
     ),
     path(
+        "<int:client_pk>/links/<int:link_pk>/fields/",
+        views.link_fields_view,
+        name="link_fields",
+    ),
+    path(
+        "<int:client_pk>/links/<int:link_pk>/sync/",
+        views.field_sync_view,
+        name="field_sync",
+    ),
+    path(
         "suggested-links/<int:connection_pk>/",
         suggestion_views.suggested_links_view,
         name="suggested_links",

@@ -1,4 +1,5 @@
-"""The Practice Management tab of a client: Connect Now, Link and Disconnect per add-on."""
+"""The Practice Management tab of a client: Connect Now, Link and Disconnect per add-on, and for
+a linked client the Connections panel (its fields beside the linked record's) and Sync."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import firm_member_required
 from clients.models import Client
 from clients.selectors import client_get
+from clients.validation import field_label
 from integrations.directory import (
     directory_entries,
     directory_refresh,
@@ -23,8 +25,20 @@ from integrations.directory import (
 )
 from integrations.exceptions import IntegrationError
 from integrations.models import Connection, DirectoryEntry
-from sync.exceptions import LinkRefused
+from sync.exceptions import LinkRefused, SyncError
+from sync.field_sync import (
+    FieldState,
+    link_can_push,
+    link_connector,
+    link_field_states,
+    link_field_sync,
+    link_remote_get,
+    push_refusal,
+    synced_fields,
+)
+from sync.field_sync_forms import FieldSyncForm
 from sync.models import Link
+from sync.planner import Plan
 from sync.selectors import active_connections, client_links, link_get, links_by_external_id
 from sync.services import link_create, link_delete
 
@@ -49,6 +63,26 @@ class Section:
     page: Any = None
     problem: str = ""
     refusal: LinkRefused | None = None
+
+
+@dataclass
+class Comparison:
+    """A link's synced fields against the linked record as read just now, or the `problem`
+    that stopped the reading."""
+
+    link: Link
+    remote_name: str
+    can_push: bool
+    states: list[FieldState] = field(default_factory=list)
+    problem: str = ""
+
+    @property
+    def differing(self) -> list[FieldState]:
+        return [state for state in self.states if state.differs]
+
+    @property
+    def push_refusal(self) -> str:
+        return "" if self.can_push else push_refusal(self.remote_name)
 
 
 @firm_member_required
@@ -107,6 +141,93 @@ def link_delete_view(request: HttpRequest, pk: int, link_pk: int) -> HttpRespons
         "sync/link_confirm_delete.html",
         {"nav": "clients", "client": client, "link": link, "active_tab": "practice_management"},
     )
+
+
+@firm_member_required
+def link_fields_view(request: HttpRequest, client_pk: int, link_pk: int) -> HttpResponse:
+    """The Connections panel of one link. The tab loads it after showing itself, so that the
+    tab never waits on the external system; without htmx the Sync screen shows the same."""
+    client = client_get(firm=request.firm, pk=client_pk)
+    link = link_get(client=client, pk=link_pk)
+    if not request.htmx:
+        return redirect("sync:field_sync", client.pk, link.pk)
+    return render(
+        request,
+        "sync/_connections_panel.html",
+        {"client": client, "comparison": _comparison(link)},
+    )
+
+
+@firm_member_required
+def field_sync_view(request: HttpRequest, client_pk: int, link_pk: int) -> HttpResponse:
+    client = client_get(firm=request.firm, pk=client_pk)
+    link = link_get(client=client, pk=link_pk)
+    connector = link_connector(link=link)
+    remote_name = connector.short_name
+    form_options = {
+        "fields": synced_fields(connector=connector, client=client),
+        "can_push": link_can_push(link=link),
+        "remote_name": remote_name,
+    }
+    if request.method == "POST":
+        form = FieldSyncForm(request.POST, **form_options)
+        if form.is_valid():
+            try:
+                plan = link_field_sync(
+                    link=link,
+                    directions=form.cleaned_data["directions"],
+                    acting_user=request.user,
+                )
+            except SyncError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _synced_message(plan, remote_name=remote_name))
+                return redirect("sync:practice_management", client.pk)
+        comparison = _comparison(link)
+    else:
+        comparison = _comparison(link)
+        form = FieldSyncForm(states=comparison.states, **form_options)
+    return render(
+        request,
+        "sync/field_sync.html",
+        {
+            "nav": "clients",
+            "client": client,
+            "active_tab": "practice_management",
+            "comparison": comparison,
+            "form": form,
+            "rows": form.rows(comparison.states),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _comparison(link: Link) -> Comparison:
+    comparison = Comparison(
+        link=link,
+        remote_name=link_connector(link=link).short_name,
+        can_push=link_can_push(link=link),
+    )
+    try:
+        remote = link_remote_get(link=link)
+    except SyncError as error:
+        comparison.problem = error.message
+    else:
+        comparison.states = link_field_states(link=link, remote=remote)
+    return comparison
+
+
+def _synced_message(plan: Plan, *, remote_name: str) -> str:
+    taken = ", ".join(field_label(name) for name in plan.changes_local)
+    pushed = ", ".join(field_label(name) for name in plan.changes_remote)
+    done = []
+    if taken:
+        done.append(f"Tandem took {taken} from {remote_name}")
+    if pushed:
+        done.append(f"{remote_name} took {pushed} from Tandem")
+    if not done:
+        return f"Synced with {remote_name}: the fields chosen were already in step."
+    return f"Synced with {remote_name}: {'; '.join(done)}."
 
 
 def _search(request: HttpRequest, client: Client, section: Section) -> None:
