@@ -1,0 +1,1 @@
+"""The client-feed contract kit: pytest checks a CMS supplier runs against their own feed."""
