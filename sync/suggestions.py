@@ -92,6 +92,17 @@ class LinkSuggestions(Sequence[LinkSuggestion]):
     def __iter__(self) -> Iterator[LinkSuggestion]:
         return iter(self._load(self._chosen))
 
+    def for_entries(self, entry_ids: Iterable[int]) -> dict[int, LinkSuggestion]:
+        """The suggestions of these directory entries, by entry id: a page of the directory
+        asks which of its records look like a client already in Tandem."""
+        wanted = set(entry_ids)
+        chosen = [row for row in self._chosen if row[1] in wanted]
+        return {suggestion.entry.pk: suggestion for suggestion in self._load(chosen)}
+
+    def entry_ids(self) -> set[int]:
+        """Every directory entry suggested for a client."""
+        return {entry_id for _, entry_id, _, _ in self._chosen}
+
     def _load(self, chosen: list[Chosen]) -> list[LinkSuggestion]:
         clients = (
             Client.objects.filter(firm=self._firm)

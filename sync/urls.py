@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync import suggestion_views, views
+from sync import import_views, suggestion_views, views
 
 app_name = "sync"
 
@@ -40,4 +40,7 @@ urlpatterns = [
         suggestion_views.suggested_links_view,
         name="suggested_links",
     ),
+    path("import/", import_views.import_choose_view, name="import"),
+    path("import/<int:connection_pk>/", import_views.import_clients_view, name="import_clients"),
+    path("import/<int:connection_pk>/link/", import_views.import_link_view, name="import_link"),
 ]
