@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Firm
-from integrations.connectors.registry import provider_name
+from integrations.connectors.registry import connector_class, provider_name
 from integrations.crypto import EncryptedTextField
 
 
@@ -67,6 +67,19 @@ class Connection(models.Model):
     @property
     def needs_reauthorisation(self) -> bool:
         return self.status == ConnectionStatus.NEEDS_REAUTHORISATION
+
+    @property
+    def fed_by_agent(self) -> bool:
+        """Whether the provider's records come from the Tandem sync agent rather than calls."""
+        return getattr(connector_class(self.provider), "fed_by_agent", False)
+
+    @property
+    def agent_silent(self) -> bool:
+        """Whether the sync agent has not called for TANDEM_AGENT_SILENT_HOURS (or ever)."""
+        if self.agent_contact_at is None:
+            return True
+        silence = timezone.now() - self.agent_contact_at
+        return silence > timedelta(hours=settings.TANDEM_AGENT_SILENT_HOURS)
 
 
 class Credential(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("addons/", include("integrations.urls")),
     path("api/v1/", include("api.urls")),
+    path("agent/", include("integrations.connectors.aps.urls")),
     path("", include("identity.urls")),
     path("admin/", admin.site.urls),
 ]

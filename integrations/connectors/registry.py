@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 PROVIDERS: dict[str, str] = {
     "xpm": "integrations.connectors.xpm.XpmConnector",
+    "aps": "integrations.connectors.aps.ApsConnector",
 }
 
 

@@ -31,3 +31,9 @@ XPM_API_BASE = env.str("XPM_API_BASE", default=f"{_XPM_SANDBOX}/practicemanager/
 # Connect Now refreshes a connection's directory of external records when it is older than
 # this; a whole listing costs one call per thousand records, a refresh of changes one call.
 DIRECTORY_MAX_AGE_MINUTES = env.int("DIRECTORY_MAX_AGE_MINUTES", default=15)
+
+# The Tandem sync agent (`tandem-agent`), which sends an on-premises APS database's clients to
+# Tandem: the OAuth client id it signs in with (device authorization grant), and how long it
+# may stay silent before the Add-ons page warns (it normally pushes at least daily).
+TANDEM_AGENT_CLIENT_ID = env.str("TANDEM_AGENT_CLIENT_ID", default="tandem-agent")
+TANDEM_AGENT_SILENT_HOURS = env.int("TANDEM_AGENT_SILENT_HOURS", default=26)

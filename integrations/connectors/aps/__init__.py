@@ -1,0 +1,3 @@
+from integrations.connectors.aps.connector import ApsConnector
+
+__all__ = ["ApsConnector"]
