@@ -1,6 +1,11 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from oauth2_provider.models import AbstractApplication, ApplicationManager
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class Application(AbstractApplication):
@@ -46,6 +51,23 @@ class Application(AbstractApplication):
 
     def natural_key(self):
         return (self.client_id,)
+
+    def clean(self) -> None:
+        errors: dict = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # RFC 9700 2.6: a code sent over plain http can be read on the way; http is left for
+        # loopback redirects only, which never leave the machine (RFC 8252).
+        for uri in self.redirect_uris.split():
+            parts = urlsplit(uri)
+            if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+                errors.setdefault("redirect_uris", []).append(
+                    ValidationError(f"{uri} must use https; only loopback addresses may use http.")
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def redirect_uri_allowed(self, uri: str) -> bool:
         # RFC 9700 4.1.1: exact string comparison. The toolkit's own check also accepts extra

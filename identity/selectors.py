@@ -16,6 +16,10 @@ def consent_get(*, user: User, application: Application) -> Consent | None:
     return Consent.objects.filter(user=user, application=application).first()
 
 
+def consent_list(*, user: User) -> QuerySet[Consent]:
+    return Consent.objects.filter(user=user)
+
+
 def connected_application_list(*, user: User) -> QuerySet[Application]:
     """Applications the user has authorised, or that still hold a token of theirs.
 

@@ -1,0 +1,225 @@
+"""The provider's pages: consent, connected applications, and the published metadata."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
+from django.utils.decorators import method_decorator
+from django.views.decorators.clickjacking import xframe_options_deny
+from django.views.decorators.http import require_POST
+from oauth2_provider.compat import login_not_required
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.scopes import get_scopes_backend
+from oauth2_provider.views import (
+    AuthorizationView,
+    ConnectDiscoveryInfoView,
+    DeviceAuthorizationView,
+    UserInfoView,
+)
+from oauth2_provider.views.metadata import OAuthServerMetadataView
+from oauthlib.common import add_params_to_uri
+from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
+
+from identity import keys, selectors, services
+from identity.models import Application
+
+
+@method_decorator(xframe_options_deny, name="dispatch")
+class ConsentView(AuthorizationView):
+    """The authorization endpoint: log in, then Authorise or Cancel, once per set of scopes."""
+
+    template_name = "identity/authorize.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        # A consent screen inside someone else's frame could be clickjacked into "Authorise".
+        response["Content-Security-Policy"] = "frame-ancestors 'none'"
+        patch_cache_control(response, no_store=True)
+        return response
+
+    def get(self, request, *args, **kwargs):
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        application = Application.objects.get(client_id=credentials["client_id"])
+        if credentials.get("code_challenge_method") == "plain":
+            # Refused before the person is asked anything; the toolkit would only refuse
+            # once they had pressed Authorise.
+            error = InvalidRequestError(
+                description='PKCE code_challenge_method "plain" is not accepted; use "S256".',
+                state=credentials.get("state"),
+            )
+            return self.error_response(
+                OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"]),
+                application,
+            )
+        prompt = set(request.GET.get("prompt", "").split())
+        consent = selectors.consent_get(user=request.user, application=application)
+        if consent is None or not set(scopes) <= consent.scopes or prompt & {"consent", "login"}:
+            return super().get(request, *args, **kwargs)
+        try:
+            uri, _headers, _body, _status = self.create_authorization_response(
+                request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
+            )
+        except OAuthToolkitError as error:
+            return self.error_response(error, application)
+        return self.redirect(uri, application)
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        uri, headers, body, status = super().create_authorization_response(
+            request=request, scopes=scopes, credentials=credentials, allow=allow
+        )
+        # Reached only once the toolkit has issued a code: a refused request remembers nothing.
+        services.consent_grant(
+            user=request.user,
+            application=Application.objects.get(client_id=credentials["client_id"]),
+            scopes=scopes.split(),
+            firm=request.firm,
+        )
+        return uri, headers, body, status
+
+    def error_response(self, error, application, **kwargs):
+        response = super().error_response(error, application, **kwargs)
+        if response.status_code == 302:
+            # RFC 9207: error responses name the issuer too, or a mix-up attacker could
+            # replay them; the toolkit adds `iss` to successful responses only.
+            response["Location"] = add_params_to_uri(response["Location"], [("iss", keys.issuer())])
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "application" in context:
+            context["already_granted"] = selectors.consent_get(
+                user=self.request.user, application=context["application"]
+            )
+        return context
+
+
+class BearerHeaderUserInfoView(UserInfoView):
+    """UserInfo, refusing access tokens in the query string (RFC 9700 4.3.2, RFC 6750 5.3).
+
+    The toolkit's COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT gate covers protected
+    resources only; its userinfo endpoint would still read a token from the URL, where logs
+    and Referer headers keep it.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if "access_token" in request.GET:
+            return JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Send the access token in the Authorization header.",
+                },
+                status=400,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AgentDeviceAuthorizationView(DeviceAuthorizationView):
+    """The RFC 8628 device authorization endpoint, for agents such as the APS sync agent.
+
+    oauthlib 4 echoes the resolved `scope` in its answer, which django-oauth-toolkit 3.4.1's
+    view cannot take (it resolves the scope again itself); without this every request fails.
+    """
+
+    def create_device_authorization_response(self, request):
+        headers, body, status = super().create_device_authorization_response(request)
+        if status == 200:
+            body.pop("scope", None)
+        return headers, body, status
+
+
+class _IdentityEndpointsMixin:
+    """Names the toolkit's endpoints in the `identity` URL namespace, where Tandem mounts them."""
+
+    def _get_endpoint_url(self, request, view_name, required=False):
+        try:
+            path = reverse(f"identity:{view_name}")
+        except NoReverseMatch:
+            if required:
+                raise
+            return None
+        return f"{keys.issuer()}{path}"
+
+
+class DiscoveryView(_IdentityEndpointsMixin, ConnectDiscoveryInfoView):
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        return _with_metadata(response, request)
+
+
+class ServerMetadataView(_IdentityEndpointsMixin, OAuthServerMetadataView):
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        return _with_metadata(response, request)
+
+
+def _with_metadata(response: JsonResponse, request: HttpRequest) -> JsonResponse:
+    document = json.loads(response.content)
+    # Only what Tandem accepts: one signing algorithm, the grants it offers, the device
+    # endpoint, and revocation, which the toolkit's OIDC document leaves out.
+    document["id_token_signing_alg_values_supported"] = ["RS256"]
+    document["response_modes_supported"] = ["query"]
+    document["grant_types_supported"] = [
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ]
+    document["revocation_endpoint"] = f"{keys.issuer()}{reverse('identity:revoke-token')}"
+    document["device_authorization_endpoint"] = (
+        f"{keys.issuer()}{reverse('identity:device-authorization')}"
+    )
+    refreshed = JsonResponse(document)
+    refreshed["Access-Control-Allow-Origin"] = "*"
+    return refreshed
+
+
+@login_not_required
+def jwks(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(keys.jwks())
+    response["Access-Control-Allow-Origin"] = "*"
+    # Short enough that a relying party picks up a rotated key within the hour.
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@login_required
+def connected_applications(request: HttpRequest) -> HttpResponse:
+    descriptions = get_scopes_backend().get_all_scopes()
+    granted = {
+        consent.application_id: consent.scopes
+        for consent in selectors.consent_list(user=request.user)
+    }
+    connected = [
+        {
+            "application": application,
+            "permissions": [
+                descriptions.get(scope, scope) for scope in sorted(granted.get(application.pk, ()))
+            ],
+        }
+        for application in selectors.connected_application_list(user=request.user)
+    ]
+    return render(
+        request,
+        "identity/connected_applications.html",
+        {"connected": connected, "nav": "connected_applications"},
+    )
+
+
+@login_required
+@require_POST
+def connected_application_revoke(request: HttpRequest) -> HttpResponse:
+    application = get_object_or_404(
+        selectors.connected_application_list(user=request.user),
+        client_id=request.POST.get("client_id", ""),
+    )
+    services.connected_application_revoke(
+        user=request.user, application=application, firm=request.firm
+    )
+    messages.success(request, f"{application} can no longer use your Tandem account.")
+    return redirect("identity:connected_applications")
