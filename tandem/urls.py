@@ -11,6 +11,7 @@ urlpatterns = [
     path("schedule/", include("scheduling.urls")),
     path("documents/", include("documents.urls")),
     path("addons/", include("integrations.urls")),
+    path("cms/", include("integrations.connectors.cms.urls")),
     path("api/v1/", include("api.urls")),
     path("agent/", include("integrations.connectors.aps.urls")),
     path("", include("identity.urls")),

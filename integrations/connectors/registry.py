@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 PROVIDERS: dict[str, str] = {
     "xpm": "integrations.connectors.xpm.XpmConnector",
     "aps": "integrations.connectors.aps.ApsConnector",
+    "cms": "integrations.connectors.cms.CmsConnector",
 }
 
 

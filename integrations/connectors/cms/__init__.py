@@ -1,0 +1,3 @@
+from integrations.connectors.cms.connector import CmsConnector
+
+__all__ = ["CmsConnector"]
