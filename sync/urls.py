@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync import import_views, suggestion_views, views
+from sync import import_views, run_views, suggestion_views, views
 
 app_name = "sync"
 
@@ -40,7 +40,34 @@ urlpatterns = [
         suggestion_views.suggested_links_view,
         name="suggested_links",
     ),
+    path(
+        "connections/<int:connection_pk>/sync/",
+        run_views.connection_sync_view,
+        name="connection_sync",
+    ),
+    path(
+        "connections/<int:connection_pk>/sync/refresh/",
+        run_views.connection_refresh_view,
+        name="connection_refresh",
+    ),
+    path(
+        "connections/<int:connection_pk>/sync/schedule/",
+        run_views.connection_schedule_view,
+        name="connection_schedule",
+    ),
+    path(
+        "connections/<int:connection_pk>/history/",
+        run_views.connection_history_view,
+        name="connection_history",
+    ),
     path("import/", import_views.import_choose_view, name="import"),
     path("import/<int:connection_pk>/", import_views.import_clients_view, name="import_clients"),
     path("import/<int:connection_pk>/link/", import_views.import_link_view, name="import_link"),
+    path("sync-runs/<int:pk>/", run_views.run_detail_view, name="run_detail"),
+    path("sync-runs/<int:pk>/apply/", run_views.run_apply_view, name="run_apply"),
+    path(
+        "sync-runs/<int:pk>/retry-failed/",
+        run_views.run_retry_failed_view,
+        name="run_retry_failed",
+    ),
 ]

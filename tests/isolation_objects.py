@@ -19,7 +19,7 @@ from documents.services import document_upload
 from documents.tests.files import PDF
 from integrations.tests.factories import ConnectionFactory
 from scheduling.tests.factories import AppointmentFactory
-from sync.tests.factories import DirectoryEntryFactory, LinkFactory
+from sync.tests.factories import DirectoryEntryFactory, LinkFactory, SyncRunFactory
 
 
 def firm_objects_create(firm: Firm, *, label: str) -> dict[str, Model]:
@@ -57,6 +57,7 @@ def firm_objects_create(firm: Firm, *, label: str) -> dict[str, Model]:
         "link": LinkFactory(
             connection=connection, client=company, external_name=f"{label} Linked Record"
         ),
+        "sync_run": SyncRunFactory(connection=connection, dry_run=True, failed=1),
         "merge": client_merge(
             firm=firm, survivor=twin, duplicates=[twin_copy], field_choices={}, acting_user=admin
         ),
