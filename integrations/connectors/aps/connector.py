@@ -86,8 +86,8 @@ class ApsConnector(Connector):
 
 def entry_record(entry: DirectoryEntry) -> ExternalRecord:
     fields: dict[str, Any] = dict(entry.fields)
-    if fields.get("date_of_birth"):
-        fields["date_of_birth"] = date.fromisoformat(fields["date_of_birth"])
+    born = fields.get("date_of_birth")
+    fields["date_of_birth"] = date.fromisoformat(born) if born else None
     return ExternalRecord(
         external_id=entry.external_id,
         kind=entry.kind or None,

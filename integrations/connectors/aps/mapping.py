@@ -38,8 +38,8 @@ def iso_date(value: Any) -> date | None:
         raise ValueError(f"“{value}” is not a date (YYYY-MM-DD)") from None
 
 
-def iso_date_write(value: date | None) -> str:
-    return "" if value is None else value.isoformat()
+def iso_date_write(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 APS_FIELDS = FieldMapping(
