@@ -3,12 +3,11 @@ a person's choice of direction per field applied to both sides.
 
 The three-way comparison (Tandem, base snapshot, external record) is the planner's; this module
 reads the two sides, asks `record_plan`, and applies the plan. Values are compared and stored in
-their JSON form (a date as ISO text), the form the base snapshot keeps them in.
+their JSON form (a date as ISO text, see `sync.snapshots`), as the base snapshot keeps them.
 """
 
 from __future__ import annotations
 
-import datetime
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,10 +24,11 @@ from clients.services import client_update
 from clients.validation import INDIVIDUAL_FIELDS, field_label
 from integrations.connectors.base import CANONICAL_FIELDS, Capability, Connector, ExternalRecord
 from integrations.connectors.registry import connector_class
-from integrations.exceptions import IntegrationError
+from integrations.exceptions import BadResponse, IntegrationError, ProviderUnavailable
 from sync.exceptions import SyncError
 from sync.models import Link
 from sync.planner import ABSENT, Decision, Direction, Plan, Policy, record_plan
+from sync.snapshots import snapshot_dump
 
 
 class FieldStatus(enum.StrEnum):
@@ -119,17 +119,12 @@ def synced_fields(*, connector: type[Connector], client: Client) -> list[str]:
     ]
 
 
-def stored_form(value: Any) -> Any:
-    """`value` as the base snapshot (JSON) holds it."""
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
 def _tandem_values(client: Client, fields: list[str]) -> dict[str, Any]:
-    return {name: stored_form(getattr(client, name)) for name in fields}
+    return snapshot_dump({name: getattr(client, name) for name in fields})
 
 
 def _remote_values(remote: ExternalRecord, fields: list[str]) -> dict[str, Any]:
-    return {name: stored_form(remote.fields[name]) for name in fields if name in remote.fields}
+    return snapshot_dump({name: remote.fields[name] for name in fields if name in remote.fields})
 
 
 def _can_push(connector: type[Connector] | Connector) -> bool:
@@ -239,11 +234,7 @@ def _field_sync_apply(
         try:
             connector.update_client(link.external_id, plan.changes_remote)
         except IntegrationError as error:
-            raise SyncError(
-                f"{error.message} Nothing was changed in Tandem or {connector.short_name}.",
-                field=error.field,
-                code=error.code,
-            ) from error
+            raise _push_refused(error, short_name=connector.short_name) from error
     link.base = dict(plan.base)
     link.last_synced_at = timezone.now()
     link.full_clean(validate_constraints=False)
@@ -294,6 +285,18 @@ def _remote_read(connector: Connector, link: Link) -> ExternalRecord:
         return connector.get_client(link.external_id)
     except IntegrationError as error:
         raise SyncError(error.message, code=error.code) from error
+
+
+def _push_refused(error: IntegrationError, *, short_name: str) -> SyncError:
+    if isinstance(error, BadResponse | ProviderUnavailable):
+        # The request may have been carried out with its answer lost on the way back.
+        outcome = (
+            f"Nothing was changed in Tandem; {short_name} may have taken the change, so compare "
+            "the fields again before syncing."
+        )
+    else:
+        outcome = f"Nothing was changed in Tandem or {short_name}."
+    return SyncError(f"{error.message} {outcome}", field=error.field, code=error.code)
 
 
 def _values_refused(error: ValidationError, *, short_name: str) -> SyncError:

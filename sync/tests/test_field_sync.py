@@ -2,8 +2,10 @@
 and the Connections panel and Sync screen."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -294,6 +296,41 @@ def test_both_directions_and_a_conflict_in_one_go(xpm_sandbox, link, admin_user)
     }
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_of_one_link_at_once_both_land_in_the_base(xpm_sandbox, link, admin_user):
+    client_update(client=link.client, acting_user=admin_user, email="first@tandem.example")
+    xpm_sandbox.store.client_update(
+        link.external_id, {"website": "https://second.example"}, xpm_sandbox.now()
+    )
+    choices = [{"email": "to_remote"}, {"website": "to_local"}]
+    start = threading.Barrier(len(choices))
+    errors = []
+
+    def sync(directions):
+        try:
+            start.wait()
+            link_field_sync(
+                link=Link.objects.get(pk=link.pk), directions=directions, acting_user=admin_user
+            )
+        except Exception as error:  # the assertion below shows it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sync, args=[directions]) for directions in choices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    link.refresh_from_db()
+    assert link.base["email"] == "first@tandem.example"
+    assert link.base["website"] == "https://second.example"
+    assert statuses(link) == {}
+
+
 def unchanged_after(link, attempt):
     """Run `attempt`, which must raise SyncError, and say whether neither side changed."""
     link.client.refresh_from_db()
@@ -331,6 +368,23 @@ def test_a_provider_refusal_changes_neither_side(xpm_sandbox, link, admin_user):
     assert "XPM refused the request: daily call limit reached" in error.message
     assert "Nothing was changed in Tandem or XPM." in error.message
     assert stored(xpm_sandbox, link, "email") == xpm_before
+
+
+def test_a_push_whose_answer_is_lost_leaves_tandem_unchanged_and_says_so(
+    xpm_sandbox, link, admin_user
+):
+    client_update(client=link.client, acting_user=admin_user, email="lost@tandem.example")
+    xpm_sandbox.set_fault("malformed_json", path="client.api/update")
+
+    error = unchanged_after(
+        link,
+        lambda: link_field_sync(
+            link=link, directions={"email": "to_remote"}, acting_user=admin_user
+        ),
+    )
+
+    assert error.code == "bad_response"
+    assert "XPM may have taken the change, so compare the fields again" in error.message
 
 
 def test_a_value_tandem_refuses_changes_neither_side(xpm_sandbox, link, firm, admin_user):
