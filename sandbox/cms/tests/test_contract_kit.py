@@ -73,4 +73,6 @@ def test_the_kit_catches_a_broken_feed(cms, account, signing_key_pem, fault, fai
     done = kit_run(cms, signing_key_pem, account, cms.accounts[1], "-k", failing_test)
 
     assert done.returncode == 1, done.stdout[-4000:]
-    assert f"FAILED test_client_feed.py::{failing_test}" in done.stdout
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1, done.stdout[-4000:]
+    assert failed[0].endswith(f"test_client_feed.py::{failing_test}")
