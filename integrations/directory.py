@@ -25,6 +25,7 @@ from integrations.models import Connection, Directory, DirectoryEntry
 from matching.cache import candidate_index_get
 from matching.index import Candidate, CandidateIndex
 from matching.records import MatchRecord
+from tandem.bulk import rows_insert
 
 OVERLAP = timedelta(minutes=2)
 
@@ -97,36 +98,42 @@ def directory_page_save(*, directory: Directory, page: Page, refreshed_at: datet
     """Upsert the page's records; also used by sync runs, which read the same pages."""
     if not page.records:
         return 0
-    entries = [_entry(directory.connection, record, refreshed_at) for record in page.records]
-    DirectoryEntry.objects.bulk_create(
-        entries,
-        update_conflicts=True,
-        unique_fields=["connection", "external_id"],
-        update_fields=[
-            "kind",
-            "display_name",
-            "sort_name",
-            "fields",
-            "modified_at",
-            "archived",
-            "refreshed_at",
-        ],
+    rows_insert(
+        DirectoryEntry,
+        ENTRY_FIELDS,
+        [_entry_row(directory.connection_id, record, refreshed_at) for record in page.records],
+        conflict=("connection", "external_id"),
+        update=ENTRY_FIELDS[2:],
     )
     Directory.objects.filter(pk=directory.pk).update(version=F("version") + 1)
-    return len(entries)
+    return len(page.records)
 
 
-def _entry(connection: Connection, record: ExternalRecord, refreshed_at: datetime):
-    return DirectoryEntry(
-        connection=connection,
-        external_id=record.external_id,
-        kind=record.kind or "",
-        display_name=record.display_name[:255],
-        sort_name=record.display_name.casefold()[:255],
-        fields=_jsonable(record.fields),
-        modified_at=record.modified_at,
-        archived=record.archived,
-        refreshed_at=refreshed_at,
+ENTRY_FIELDS = (
+    "connection",
+    "external_id",
+    "kind",
+    "display_name",
+    "sort_name",
+    "fields",
+    "modified_at",
+    "archived",
+    "refreshed_at",
+)
+
+
+def _entry_row(connection_id: int, record: ExternalRecord, refreshed_at: datetime) -> tuple:
+    name = record.display_name
+    return (
+        connection_id,
+        record.external_id,
+        record.kind or "",
+        name[:255],
+        name.casefold()[:255],
+        _jsonable(record.fields),
+        record.modified_at,
+        record.archived,
+        refreshed_at,
     )
 
 

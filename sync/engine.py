@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.audit import audit_event_build, field_changes
 from accounts.models import AuditEvent
 from clients.models import Client
-from clients.validation import client_fields_clean, client_name_require
+from clients.validation import client_name_require
 from integrations.connectors.base import (
     CANONICAL_FIELDS,
     Capability,
@@ -57,6 +57,7 @@ from sync.models import (
 from sync.planner import Decision, Plan, Policy, record_plan
 from sync.snapshots import COMPARE, snapshot_dump
 from sync.suggestions import NAMES_SCORED, SUGGESTION_MIN_SCORE
+from tandem.bulk import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ class _Tally:
     flagged: int = 0
     skipped: int = 0
     failed: int = 0
-    records: list[SyncRunRecord] = field(default_factory=list)
+    # Rows of SyncRunRecord in RECORD_FIELDS order.
+    records: list[tuple] = field(default_factory=list)
 
     def add(self, outcome: str) -> None:
         name = {
@@ -104,6 +106,18 @@ class _Tally:
 
 
 COUNTERS = ("created", "updated", "unchanged", "conflicts", "flagged", "skipped", "failed")
+RECORD_FIELDS = (
+    "run",
+    "external_id",
+    "external_name",
+    "client",
+    "outcome",
+    "changes",
+    "conflicts",
+    "pushable",
+    "message",
+    "raw",
+)
 
 
 def sync_run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRun:
@@ -150,7 +164,7 @@ def sync_runs_stale(*, now=None) -> list[int]:
 @transaction.atomic
 def _claim(run_id: int, owner: str) -> SyncRun | None:
     run = (
-        SyncRun.objects.select_for_update()
+        SyncRun.objects.select_for_update(of=("self",))
         .select_related("connection", "firm", "started_by")
         .filter(pk=run_id)
         .first()
@@ -363,31 +377,21 @@ class _Execution:
             for problem in problems:
                 tally.add(RecordOutcome.FAILED)
                 tally.records.append(
-                    SyncRunRecord(
-                        run=run,
-                        external_id=problem.external_id or f"unreadable:{problem.label}",
-                        external_name=problem.label[:255],
-                        outcome=RecordOutcome.FAILED,
-                        message=problem.message,
-                        raw=_jsonable_raw(problem.raw),
+                    (
+                        run.pk,
+                        (problem.external_id or f"unreadable:{problem.label}")[:100],
+                        problem.label[:255],
+                        None,
+                        RecordOutcome.FAILED,
+                        {},
+                        {},
+                        [],
+                        problem.message,
+                        _jsonable_raw(problem.raw),
                     )
                 )
             self._apply(run, records, tally)
-            SyncRunRecord.objects.bulk_create(
-                tally.records,
-                update_conflicts=True,
-                unique_fields=["run", "external_id"],
-                update_fields=[
-                    "external_name",
-                    "client",
-                    "outcome",
-                    "changes",
-                    "conflicts",
-                    "pushable",
-                    "message",
-                    "raw",
-                ],
-            )
+            _records_save(tally.records)
             for name in COUNTERS:
                 setattr(run, name, getattr(run, name) + getattr(tally, name))
             run.processed += len(records) + len(problems)
@@ -419,8 +423,7 @@ class _Execution:
         if run.dry_run:
             return
         updates.save(self.fields)
-        creates.save()
-        tally.records.extend(creates.outcome_records())
+        tally.records.extend(creates.save(self.fields))
 
     def _refresh(
         self,
@@ -444,13 +447,12 @@ class _Execution:
         changes = plan.changes_local
         if changes:
             try:
-                changes = client_fields_clean(kind=client.kind, fields=changes)
                 client_name_require(kind=client.kind, values={**local, **changes})
-                codes.claim(changes.get("code"), client)
+                codes.claim(changes.get("code"), owner=client.pk)
             except ValidationError as error:
                 tally.add(RecordOutcome.FAILED)
                 tally.records.append(
-                    _outcome(run, record, client, RecordOutcome.FAILED, message=_messages(error))
+                    _outcome(run, record, client.pk, RecordOutcome.FAILED, message=_messages(error))
                 )
                 return
         remote_status = RemoteStatus.ARCHIVED if record.archived else RemoteStatus.PRESENT
@@ -465,7 +467,7 @@ class _Execution:
                 _outcome(
                     run,
                     record,
-                    client,
+                    client.pk,
                     outcome,
                     changes=_changes(local, changes),
                     conflicts={
@@ -538,7 +540,7 @@ class _Execution:
                     _outcome(
                         run,
                         record,
-                        lookalike,
+                        lookalike.pk,
                         RecordOutcome.SKIPPED,
                         message=f"Looks like {lookalike} already in Tandem: Link instead, or "
                         "import it on its own.",
@@ -554,16 +556,9 @@ class _Execution:
             normalise=COMPARE,
         )
         try:
-            values = client_fields_clean(kind=kind, fields=plan.changes_local)
+            values = plan.changes_local
             client_name_require(kind=kind, values=values)
-            client = Client(
-                firm=run.firm,
-                kind=kind,
-                created_by=run.started_by,
-                updated_by=run.started_by,
-                **values,
-            )
-            codes.claim(values.get("code"), client)
+            codes.claim(values.get("code"), owner=record.external_id)
         except ValidationError as error:
             tally.add(RecordOutcome.FAILED)
             tally.records.append(
@@ -584,7 +579,7 @@ class _Execution:
                 )
             )
             return
-        creates.add(client, record, base=snapshot_dump(plan.base))
+        creates.add(kind, values, record, base=snapshot_dump(plan.base))
 
     def _lookalike(self, record: ExternalRecord) -> Client | None:
         """The firm's client this record most looks like, when alike enough that importing
@@ -629,22 +624,23 @@ class _Execution:
             run = SyncRun.objects.select_for_update().get(pk=self.run.pk)
             if run.cursor.get("owner") != self.owner:
                 raise _TakenOver
-            flagged = list(missing.select_related("client"))
-            SyncRunRecord.objects.bulk_create(
+            flagged = list(missing)
+            _records_save(
                 [
-                    SyncRunRecord(
-                        run=run,
-                        external_id=link.external_id,
-                        external_name=link.external_name,
-                        client=link.client,
-                        outcome=RecordOutcome.FLAGGED,
-                        message=message,
+                    (
+                        run.pk,
+                        link.external_id,
+                        link.external_name,
+                        link.client_id,
+                        RecordOutcome.FLAGGED,
+                        {},
+                        {},
+                        [],
+                        message,
+                        {},
                     )
                     for link in flagged
-                ],
-                update_conflicts=True,
-                unique_fields=["run", "external_id"],
-                update_fields=["outcome", "message"],
+                ]
             )
             Link.objects.filter(pk__in=[link.pk for link in flagged]).update(
                 remote_status=RemoteStatus.MISSING, remote_status_at=now
@@ -667,22 +663,21 @@ class _Codes:
                 "code", "pk", "display_name"
             )
         }
-        self.claimed: dict[str, Client] = {}
+        # code -> its owner in this batch: a client's id, or the external id of a new one.
+        self.claimed: dict[str, Any] = {}
 
-    def claim(self, code: str | None, client: Client) -> None:
+    def claim(self, code: str | None, *, owner: Any) -> None:
         if not code:
             return
         holder = self.holders.get(code)
-        if holder is not None and holder[0] != client.pk:
+        if holder is not None and holder[0] != owner:
             raise ValidationError(
                 {"code": f"Client code: '{code}' is already used by {holder[1]}."}
             )
-        taken = self.claimed.get(code)
-        if taken is not None and taken is not client:
+        if self.claimed.setdefault(code, owner) != owner:
             raise ValidationError(
-                {"code": f"Client code: '{code}' is also the code of {taken.display_name}."}
+                {"code": f"Client code: '{code}' is also the code of another record listed."}
             )
-        self.claimed[code] = client
 
 
 class _Writes:
@@ -748,60 +743,79 @@ class _Writes:
 
 
 class _Creates:
-    """A batch's new clients and their links, written together."""
+    """A batch's new clients and their links, written together. Their audit trail is the
+    run's record of each (who started the run, when, which record) rather than an audit row
+    per client, which would double the rows a 100,000-client import writes."""
 
     def __init__(self, run: SyncRun):
         self.run = run
-        self.items: list[tuple[Client, ExternalRecord, dict[str, Any]]] = []
+        self.items: list[tuple[str, dict[str, Any], ExternalRecord, dict[str, Any]]] = []
 
-    def add(self, client: Client, record: ExternalRecord, *, base: dict[str, Any]) -> None:
-        self.items.append((client, record, base))
+    def add(
+        self, kind: str, values: dict[str, Any], record: ExternalRecord, *, base: dict[str, Any]
+    ) -> None:
+        self.items.append((kind, values, record, base))
 
-    def created(self) -> list[tuple[Client, ExternalRecord]]:
-        return [(client, record) for client, record, _ in self.items]
-
-    def save(self) -> None:
+    def save(self, fields: list[str]) -> list[tuple]:
+        """Write the clients and links; the run's records of them."""
         if not self.items:
-            return
+            return []
         now = timezone.now()
-        actor = self.run.started_by
-        Client.objects.bulk_create([client for client, _, _ in self.items])
-        Link.objects.bulk_create(
+        actor_id = self.run.started_by_id
+        firm_id = self.run.firm_id
+        blank = {name: Client._meta.get_field(name).get_default() for name in fields}
+        client_ids = rows_insert(
+            Client,
+            ["firm", "kind", *fields, "created_by", "updated_by", "created_at", "updated_at"],
             [
-                Link(
-                    firm=self.run.firm,
-                    client=client,
-                    connection=self.run.connection,
-                    external_id=record.external_id,
-                    external_name=record.display_name[:255],
-                    base=base,
-                    linked_by=actor,
-                    linked_at=now,
-                    last_synced_at=now,
+                (
+                    firm_id,
+                    kind,
+                    *[values.get(name, blank[name]) for name in fields],
+                    actor_id,
+                    actor_id,
+                    now,
+                    now,
                 )
-                for client, record, base in self.items
-            ]
+                for kind, values, _, _ in self.items
+            ],
+            returning=True,
         )
-        AuditEvent.objects.bulk_create(
+        rows_insert(
+            Link,
             [
-                audit_event_build(
-                    firm=self.run.firm,
-                    actor=actor,
-                    action="client.sync_create",
-                    target=client,
-                    changes={
-                        "connection": str(self.run.connection),
-                        "external_id": record.external_id,
-                    },
+                "firm",
+                "client",
+                "connection",
+                "external_id",
+                "external_name",
+                "base",
+                "linked_by",
+                "linked_at",
+                "last_synced_at",
+            ],
+            [
+                (
+                    firm_id,
+                    client_id,
+                    self.run.connection_id,
+                    record.external_id,
+                    record.display_name[:255],
+                    base,
+                    actor_id,
+                    now,
+                    now,
                 )
-                for client, record, _ in self.items
-            ]
+                for client_id, (_, _, record, base) in zip(client_ids, self.items, strict=True)
+            ],
         )
-
-    def outcome_records(self) -> list[SyncRunRecord]:
+        self.created = [
+            (client_id, record)
+            for client_id, (_, _, record, _) in zip(client_ids, self.items, strict=True)
+        ]
         return [
-            _outcome(self.run, record, client, RecordOutcome.CREATED)
-            for client, record, _ in self.items
+            _outcome(self.run, record, client_id, RecordOutcome.CREATED)
+            for client_id, record in self.created
         ]
 
 
@@ -822,25 +836,40 @@ def _record_from_entry(entry: DirectoryEntry) -> ExternalRecord | RecordProblem:
 def _outcome(
     run: SyncRun,
     record: ExternalRecord,
-    client: Client | None,
+    client_id: int | None,
     outcome: str,
     *,
     changes: dict | None = None,
     conflicts: dict | None = None,
     pushable: list[str] | None = None,
     message: str = "",
-) -> SyncRunRecord:
-    return SyncRunRecord(
-        run=run,
-        external_id=record.external_id,
-        external_name=record.display_name[:255],
-        client=client if client is not None and client.pk else None,
-        outcome=outcome,
-        changes=changes or {},
-        conflicts=conflicts or {},
-        pushable=pushable or [],
-        message=message,
-        raw=_jsonable_raw(record.raw) if outcome == RecordOutcome.FAILED else {},
+) -> tuple:
+    """A row of SyncRunRecord, in RECORD_FIELDS order."""
+    return (
+        run.pk,
+        record.external_id,
+        record.display_name[:255],
+        client_id,
+        outcome,
+        changes or {},
+        conflicts or {},
+        pushable or [],
+        message,
+        _jsonable_raw(record.raw) if outcome == RecordOutcome.FAILED else {},
+    )
+
+
+def _records_save(rows: list[tuple]) -> None:
+    """Upsert the run's records: a batch applied again after a resume rewrites its rows. A
+    record twice in one batch keeps its last outcome (one statement must not touch a row
+    twice)."""
+    latest = {row[1]: row for row in rows}
+    rows_insert(
+        SyncRunRecord,
+        RECORD_FIELDS,
+        list(latest.values()),
+        conflict=("run", "external_id"),
+        update=RECORD_FIELDS[2:],
     )
 
 

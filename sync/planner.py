@@ -20,7 +20,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class _Absent(enum.Enum):
@@ -91,9 +91,11 @@ class Policy:
         return cls(Mode.FIELD_SYNC, can_push=can_push, directions=directions)
 
 
-@dataclass(frozen=True)
-class FieldPlan:
-    """One field's decision, with the three values it was made from (ABSENT where unstated)."""
+class FieldPlan(NamedTuple):
+    """One field's decision, with the three values it was made from (ABSENT where unstated).
+
+    A named tuple rather than a frozen dataclass: an import plans some 25 fields of each of
+    100,000 records, and a tuple is several times quicker to make."""
 
     name: str
     decision: Decision
@@ -104,11 +106,15 @@ class FieldPlan:
     @property
     def agreed(self) -> Any:
         """The field's base after the plan is applied; ABSENT when still none."""
-        if self.decision in (Decision.UNCHANGED, Decision.PUSH_LOCAL):
-            return self.local if self.remote is not ABSENT else self.base
-        if self.decision == Decision.TAKE_REMOTE:
-            return self.remote
-        return self.base
+        return _agreed(self.decision, self.local, self.base, self.remote)
+
+
+def _agreed(decision: Decision, local: Any, base: Any, remote: Any) -> Any:
+    if decision in (Decision.UNCHANGED, Decision.PUSH_LOCAL):
+        return local if remote is not ABSENT else base
+    if decision == Decision.TAKE_REMOTE:
+        return remote
+    return base
 
 
 @dataclass(frozen=True)
@@ -165,8 +171,10 @@ class Plan:
         )
 
 
-def _same(value: Any) -> Any:
-    return value
+def _same_values(one: Any, other: Any) -> bool:
+    if one is ABSENT or other is ABSENT:
+        return one is other
+    return one == other
 
 
 def record_plan(
@@ -197,20 +205,18 @@ def record_plan(
             raise ValueError(f"Local values lack fields in scope: {', '.join(unstated)}.")
 
     planned = []
-    for name in scope:
-        values = (
-            local.get(name, ABSENT),
-            previous_base.get(name, ABSENT),
-            remote.get(name, ABSENT),
-        )
-        compare = normalise.get(name, _same)
-        decision = _decide(name, *values, policy=policy, same=_comparer(compare))
-        planned.append(FieldPlan(name, decision, *values))
-
     new_base = dict(previous_base)
-    for item in planned:
-        if item.agreed is not ABSENT:
-            new_base[item.name] = item.agreed
+    for name in scope:
+        local_value = local.get(name, ABSENT)
+        base_value = previous_base.get(name, ABSENT)
+        remote_value = remote.get(name, ABSENT)
+        compare = normalise.get(name)
+        same = _comparer(compare) if compare else _same_values
+        decision = _decide(name, local_value, base_value, remote_value, policy=policy, same=same)
+        planned.append(FieldPlan(name, decision, local_value, base_value, remote_value))
+        agreed = _agreed(decision, local_value, base_value, remote_value)
+        if agreed is not ABSENT:
+            new_base[name] = agreed
     return Plan(
         policy=policy,
         fields=tuple(planned),

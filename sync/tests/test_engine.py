@@ -69,6 +69,7 @@ def linked(connection, uuid: str) -> Client:
     return Link.objects.select_related("client").get(connection=connection, external_id=uuid).client
 
 
+@pytest.mark.postgres
 def test_import_of_everything_creates_and_links_each_client_once(sandbox, connection, admin_user):
     done = run(connection, admin_user, kind="import")
 
@@ -131,6 +132,7 @@ def test_a_dry_run_writes_nothing_but_its_preview(sandbox, connection, admin_use
     assert Client.objects.filter(firm=firm).count() == preview.created
 
 
+@pytest.mark.postgres
 def test_refresh_takes_pm_changes_keeps_tandem_changes_and_reports_conflicts(
     sandbox, connection, admin_user
 ):
@@ -301,6 +303,7 @@ def test_a_rate_limited_listing_waits_and_carries_on(
     assert Client.objects.filter(firm=firm).count() == live_count(sandbox)
 
 
+@pytest.mark.postgres
 def test_a_run_whose_worker_died_resumes_after_its_last_batch(
     sandbox, connection, admin_user, firm, monkeypatch
 ):
