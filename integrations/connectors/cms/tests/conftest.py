@@ -8,7 +8,7 @@ from identity.selectors import user_subject
 from identity.tests.factories import ApplicationFactory
 from integrations.connectors.cms.tests.factories import cms_connection_create
 from integrations.models import Connection
-from sandbox.cms import DEFAULT_CLIENT_ID, CmsSandbox
+from sandbox.cms import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, CmsSandbox
 
 CLIENTS_PER_ACCOUNT = 30
 
@@ -53,3 +53,21 @@ def cms_connection(cms_sandbox, cms_application, cms_account, firm, admin_user) 
         user=admin_user,
         external_account_name=cms_account.name,
     )
+
+
+@pytest.fixture
+def cms_live(live_server, settings):
+    """The CMS sandbox signing people in with the live Tandem, registered there as CareCloud.
+
+    Tandem's issuer is the live server's address, as the sandbox reads it from discovery.
+    """
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": live_server.url}
+    with CmsSandbox(tandem_url=live_server.url, clients=12, seed=5) as sandbox:
+        ApplicationFactory(
+            name="CareCloud",
+            client_id=DEFAULT_CLIENT_ID,
+            client_secret=DEFAULT_CLIENT_SECRET,
+            redirect_uris=sandbox.redirect_uri,
+            client_feed_url=sandbox.feed_url,
+        )
+        yield sandbox
