@@ -27,6 +27,8 @@ from sync.suggestions import link_suggestions, link_suggestions_accept
 
 PAGE_SIZE = 50
 RESULTS_ID = "import-results"
+# Ticks come a page at a time; more than this is not a person ticking (Select all is for that).
+MOST_TICKED = 1000
 
 
 class ExternalIdsField(forms.Field):
@@ -36,6 +38,10 @@ class ExternalIdsField(forms.Field):
 
     def to_python(self, value) -> list[str]:
         values = [value] if isinstance(value, str) else list(value or [])
+        if len(values) > MOST_TICKED:
+            raise forms.ValidationError(
+                f"At most {MOST_TICKED} ticked clients at a time: use Select all for more."
+            )
         return list(dict.fromkeys(posted.strip() for posted in values if posted.strip()))
 
 

@@ -213,6 +213,17 @@ def test_import_with_nothing_ticked_says_so(as_staff, connection):
     assert not SyncRun.objects.exists()
 
 
+def test_more_ticks_than_a_person_makes_are_refused(as_staff, connection, monkeypatch):
+    monkeypatch.setattr("sync.import_views.MOST_TICKED", 2)
+    records = [entry(connection, name).external_id for name in ("Alpha", "Bravo", "Charlie")]
+
+    response = as_staff.post(url(connection), {"record": records})
+
+    assert response.status_code == 400
+    assert "At most 2 ticked clients at a time: use Select all for more." in response.text
+    assert not SyncRun.objects.exists()
+
+
 def test_a_record_linked_meanwhile_is_not_imported(as_staff, firm, connection):
     record = entry(connection, "Kowhai Cafe Limited")
     LinkFactory(

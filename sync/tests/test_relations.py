@@ -10,6 +10,7 @@ from integrations.connectors.registry import connector_class
 from sandbox.xpm import XpmSandbox
 from sandbox.xpm.store import Client as SandboxClient
 from sandbox.xpm.store import Contact
+from sandbox.xpm.store import Relationship as SandboxRelationship
 from sync.relations import link_lookup_for, relations_import
 from sync.tests.factories import LinkFactory
 
@@ -187,3 +188,34 @@ def test_an_individuals_own_contact_is_not_made_a_relationship(
     assert messages == []
     assert not Relationship.objects.exists()
     assert Client.objects.count() == 1
+
+
+def test_ties_to_other_entities_and_to_clients_not_in_tandem_are_reported_not_made(
+    xpm_sandbox, xpm_connection, firm, admin_user
+):
+    record = sandbox_entity(xpm_sandbox, "Company", skip=5)
+    holding = sandbox_entity(xpm_sandbox, "Company", skip=6)
+    former = sandbox_entity(xpm_sandbox, "Trust", skip=1)
+    record.relationships += [
+        SandboxRelationship("c0ffee00-0000-4000-8000-000000000002", "Shareholder", holding.uuid),
+        SandboxRelationship(
+            "c0ffee00-0000-4000-8000-000000000003", "Trustee", former.uuid, end_date="2020-03-31"
+        ),
+    ]
+    xpm_sandbox.store.client_touch(record.uuid, datetime.now(UTC))
+    company = CompanyFactory(firm=firm, display_name=record.name)
+
+    before_link = import_relations(xpm_connection, admin_user, company, record.uuid)
+    LinkFactory(
+        connection=xpm_connection,
+        client=CompanyFactory(firm=firm, display_name=holding.name),
+        external_id=holding.uuid,
+    )
+    after_link = import_relations(xpm_connection, admin_user, company, record.uuid)
+
+    assert f"Left out {holding.name}, shareholder: not in Tandem yet." in " ".join(before_link)
+    assert after_link == [
+        f"Left out {holding.name}, shareholder: Tandem records the roles people hold in "
+        "companies, trusts and partnerships, not ties between two entities."
+    ]
+    assert former.name not in " ".join(before_link + after_link)
