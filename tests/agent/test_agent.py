@@ -1,7 +1,10 @@
 """The agent's commands end to end: a live Tandem on loopback, the real CLI, sandbox exports."""
 
 import io
+import re
 import stat
+import threading
+import time
 
 import pytest
 from tandem_agent.cli import main
@@ -62,9 +65,6 @@ def test_device_sign_in_acts_for_the_approving_administrator_and_keeps_its_token
 def test_login_command_prints_the_code_and_waits_for_approval(
     tandem_url, aps_connection, as_admin, state_dir
 ):
-    import re
-    import threading
-
     out = io.StringIO()
     result: dict = {}
     thread = threading.Thread(
@@ -74,9 +74,9 @@ def test_login_command_prints_the_code_and_waits_for_approval(
         )
     )
     thread.start()
-    while not (match := re.search(r"enters the code (\w+)", out.getvalue())):
-        thread.join(0.05)
-    as_admin.post("/agent/device/", {"user_code": match[1], "approve": ""})
+    wait_for(lambda: "enters the code" in out.getvalue())
+    user_code = re.search(r"enters the code (\w+)", out.getvalue())[1]
+    as_admin.post("/agent/device/", {"user_code": user_code, "approve": ""})
     thread.join(30)
 
     assert result["code"] == 0
@@ -235,3 +235,32 @@ def test_a_disconnected_add_on_refuses_the_agent(api, state_dir, tmp_path, aps_c
 
     assert code == 1
     assert "APS is not activated for Harbour Accounting Limited" in out
+
+
+def test_watch_pushes_at_start_and_again_when_the_export_changes(
+    api, state_dir, tmp_path, aps_connection
+):
+    path = csv_write(tmp_path / "clients.csv", [row("A1", "Alpha Limited")])
+    out, stop = io.StringIO(), threading.Event()
+    watcher = threading.Thread(
+        target=main,
+        args=(["--state-dir", str(state_dir), "watch", str(path)],),
+        kwargs={"out": out, "stop": stop},
+    )
+    watcher.start()
+    try:
+        wait_for(lambda: "Sent 1 new" in out.getvalue())
+        csv_write(path, [row("A1", "Alpha Limited"), row("B1", "Beta Limited")])
+        wait_for(lambda: out.getvalue().count("Sent 1 new") == 2)
+    finally:
+        stop.set()
+        watcher.join(10)
+
+    assert live_codes(aps_connection) == {"A1", "B1"}
+
+
+def wait_for(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.05)
