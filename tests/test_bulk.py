@@ -1,0 +1,84 @@
+"""`tandem.bulk.rows_insert` writes what the ORM would, on SQLite and PostgreSQL."""
+
+import datetime
+
+import pytest
+
+from clients.models import Client, ClientKind
+from integrations.models import DirectoryEntry
+from integrations.tests.factories import ConnectionFactory
+from tandem.bulk import rows_insert
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def test_inserted_rows_read_back_as_the_orm_would_have_written_them(firm):
+    keys = rows_insert(
+        Client,
+        ["firm", "kind", "display_name", "first_name", "last_name", "date_of_birth", "email"],
+        [
+            (
+                firm.pk,
+                ClientKind.INDIVIDUAL,
+                "Aroha Ngata",
+                "Aroha",
+                "Ngata",
+                datetime.date(1980, 2, 1),
+                "aroha@example.com",
+            ),
+            (firm.pk, ClientKind.COMPANY, "Ngata Orchards Limited", "", "", None, ""),
+        ],
+        returning=True,
+    )
+
+    aroha, orchards = (Client.objects.get(pk=key) for key in keys)
+    assert aroha.display_name == "Aroha Ngata"
+    assert aroha.date_of_birth == datetime.date(1980, 2, 1)
+    assert orchards.kind == ClientKind.COMPANY
+    # Left out: the field's default; `auto_now` ones: the time of the insert.
+    assert aroha.notes == ""
+    assert aroha.archived_at is None
+    assert aroha.created_at is not None
+    assert aroha.updated_at is not None
+    # Derived by the database from the inserted values.
+    assert aroha.sort_name == "aroha ngata"
+    assert "aroha@example.com" in aroha.search_text
+
+
+def test_an_upsert_updates_only_the_fields_named(firm):
+    connection = ConnectionFactory(firm=firm)
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    fields = ["connection", "external_id", "display_name", "sort_name", "fields", "refreshed_at"]
+    rows_insert(
+        DirectoryEntry, fields, [(connection.pk, "A1", "Old", "old", {"email": "a@x.nz"}, when)]
+    )
+
+    rows_insert(
+        DirectoryEntry,
+        fields,
+        [(connection.pk, "A1", "New", "new", {"email": "b@x.nz"}, when)],
+        conflict=("connection", "external_id"),
+        update=("display_name", "fields"),
+    )
+
+    entry = DirectoryEntry.objects.get(connection=connection, external_id="A1")
+    assert entry.display_name == "New"
+    assert entry.sort_name == "old"
+    assert entry.fields == {"email": "b@x.nz"}
+    assert entry.refreshed_at == when
+    assert DirectoryEntry.objects.filter(connection=connection).count() == 1
+
+
+def test_many_rows_go_in_several_statements_and_keep_their_order(firm):
+    names = [f"Client {number:05d}" for number in range(2_500)]
+
+    keys = rows_insert(
+        Client,
+        ["firm", "kind", "display_name"],
+        [(firm.pk, ClientKind.COMPANY, name) for name in names],
+        returning=True,
+    )
+
+    assert len(keys) == len(names)
+    stored = dict(Client.objects.filter(pk__in=keys).values_list("pk", "display_name"))
+    assert [stored[key] for key in keys] == names
