@@ -21,9 +21,9 @@ from sync.selectors import (
     links_by_external_id,
     sync_run_active,
     sync_run_get,
+    sync_run_history,
     sync_run_records,
     sync_run_summary,
-    sync_runs_for_connection,
 )
 
 RECORDS_PAGE_SIZE = 25
@@ -86,7 +86,7 @@ def connection_schedule_view(request: HttpRequest, connection_pk: int) -> HttpRe
 @firm_member_required
 def connection_history_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     connection = connection_get(firm=request.firm, pk=connection_pk)
-    runs = sync_runs_for_connection(connection=connection)
+    runs = sync_run_history(connection=connection)
     page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -170,7 +170,7 @@ def _sync_page(
             "schedule": schedule,
             "schedule_form": schedule_form,
             "active_run": sync_run_active(connection=connection),
-            "recent_runs": sync_runs_for_connection(connection=connection)[:RECENT_RUNS_SHOWN],
+            "recent_runs": sync_run_history(connection=connection)[:RECENT_RUNS_SHOWN],
         },
         status=status,
     )

@@ -1,6 +1,15 @@
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Firm
@@ -90,6 +99,17 @@ def sync_run_records(*, run: SyncRun, outcome: str | None = None) -> QuerySet[Sy
 def sync_run_active(*, connection: Connection) -> SyncRun | None:
     """The connection's queued or running run, if any."""
     return SyncRun.objects.filter(connection=connection, status__in=ACTIVE_RUN_STATUSES).first()
+
+
+def sync_run_history(*, connection: Connection) -> QuerySet[SyncRun]:
+    """The connection's runs, newest first, each with `left_alone`: its unchanged records less
+    those changed only in Tandem, as `sync_run_summary` counts them."""
+    pushable = Count("records", filter=Q(records__outcome=RecordOutcome.PUSHABLE))
+    runs = sync_runs_for_connection(connection=connection).annotate(
+        left_alone=ExpressionWrapper(F("unchanged") - pushable, output_field=IntegerField())
+    )
+    # Spelled out: a model's default ordering is dropped from a query that groups.
+    return runs.order_by(*SyncRun._meta.ordering)
 
 
 def sync_run_summary(*, run: SyncRun) -> list[tuple[str, str, int]]:

@@ -334,8 +334,13 @@ def test_history_lists_each_run_newest_first_with_who_when_and_counts(
 ):
     now = timezone.now()
     scheduled = SyncRunFactory(
-        connection=connection, started_by=None, created_at=now - timedelta(hours=1), updated=4
+        connection=connection,
+        started_by=None,
+        created_at=now - timedelta(hours=1),
+        updated=4,
+        unchanged=9,
     )
+    SyncRunRecordFactory(run=scheduled, outcome=RecordOutcome.PUSHABLE)
     preview = SyncRunFactory(
         connection=connection, started_by=admin_user, dry_run=True, created_at=now
     )
@@ -344,6 +349,8 @@ def test_history_lists_each_run_newest_first_with_who_when_and_counts(
     response = as_staff.get(reverse("sync:connection_history", args=[connection.pk]))
 
     assert list(response.context["page"]) == [preview, scheduled]
+    # Unchanged as the run page counts it: less the record changed only in Tandem.
+    assert response.context["page"][1].left_alone == 8
     assert "Schedule" in response.text
     assert str(admin_user) in response.text
     assert "Preview" in response.text
