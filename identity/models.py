@@ -105,3 +105,20 @@ class Consent(models.Model):
     @property
     def scopes(self) -> set[str]:
         return set(self.scope.split())
+
+
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged, remembered by its hash after the toolkit
+    deletes it, so that a second exchange revokes the tokens the first one obtained
+    (RFC 6749 4.1.2, RFC 9700 4.2.1): whoever replays it may have stolen them.
+    """
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token_family = models.UUIDField()
+    forget_after = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Code redeemed by {self.application}"

@@ -120,6 +120,21 @@ def test_code_is_single_use(as_staff, cms_app):
     assert replay.json()["error"] == "invalid_grant"
 
 
+def test_replayed_code_revokes_the_tokens_it_obtained(client, as_staff, cms_app):
+    verifier, challenge = pkce_pair()
+    code = authorise(as_staff, cms_app, challenge=challenge)["code"]
+    tokens = code_exchange(as_staff, cms_app, code=code, verifier=verifier).json()
+
+    code_exchange(as_staff, cms_app, code=code, verifier=verifier)
+
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens['access_token']}"}
+    assert client.get("/o/userinfo/", **bearer).status_code == 401
+    refresh = token_request(
+        as_staff, cms_app, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+    )
+    assert refresh.json()["error"] == "invalid_grant"
+
+
 def test_code_expires_within_a_minute(as_staff, cms_app, settings):
     assert settings.OAUTH2_PROVIDER["AUTHORIZATION_CODE_EXPIRE_SECONDS"] <= 60
     verifier, challenge = pkce_pair()
