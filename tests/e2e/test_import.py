@@ -2,12 +2,11 @@
 
 import re
 
-import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from accounts.tests.factories import FirmFactory, member_create
+from accounts.tests.factories import member_create
 from clients.tests.factories import CompanyFactory
 from integrations.tests.conftest import xpm_connect, xpm_listed_client
 
@@ -19,19 +18,10 @@ from matching.cache import candidate_index_clear
 from sync.models import Link, SyncRun
 
 
-@pytest.fixture
-def firm():
-    return FirmFactory(name="Harbour Accounting Limited", slug="harbour")
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_rankings():
+def test_link_one_instead_and_import_two(page, log_in, firm, xpm_sandbox):
     # The live server shares this process's caches, keyed by ids that repeat across tests.
     cache.clear()
     candidate_index_clear()
-
-
-def test_link_one_instead_and_import_two(page, log_in, firm, xpm_sandbox):
     staff = member_create(firm=firm, role=Role.STAFF, email="tama@harbour.example.com")
     connection = xpm_connect(xpm_sandbox, firm=firm, user=staff)
     ConnectionFactory(firm=firm, external_account_name="Harbour Accounting Training")
