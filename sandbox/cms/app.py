@@ -317,7 +317,7 @@ class CmsApp:
             account = self.store.accounts[account_id]
             try:
                 connection_id = self.tandem.account_register(
-                    access_token=identity.access_token,
+                    grant=identity.grant,
                     account_id=account.id,
                     account_name=account.name,
                 )
@@ -331,7 +331,7 @@ class CmsApp:
                     connection_id=connection_id,
                     connected_by=user.email,
                     connected_at=datetime.fromtimestamp(self.clock(), UTC),
-                    access_token=identity.access_token,
+                    grant=identity.grant,
                 )
             )
 
@@ -345,9 +345,9 @@ class CmsApp:
         if connection is not None:
             name = self.store.accounts[account_id].name
             try:
-                self.tandem.account_unregister(
-                    access_token=connection.access_token, account_id=account_id
-                )
+                if connection.grant is None:
+                    raise TandemError("it was connected without Tandem's tokens.")
+                self.tandem.account_unregister(grant=connection.grant, account_id=account_id)
             except TandemError as error:
                 # Forgotten here all the same: the feed now refuses Tandem for this account.
                 self._flash(request, f"{name} is disconnected here, but {error}", is_error=True)

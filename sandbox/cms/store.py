@@ -14,8 +14,12 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sandbox.xpm.clock import Clock
+
+if TYPE_CHECKING:
+    from sandbox.cms.tandem import TandemGrant
 
 ADDRESS_PARTS = ("line1", "line2", "city", "region", "post_code", "country")
 # The feed's Client fields besides id, kind, archived and updated_at, in contract order.
@@ -97,7 +101,8 @@ class Connection:
     connection_id: str
     connected_by: str
     connected_at: datetime
-    access_token: str = field(default="", repr=False)
+    # The tokens to tell Tandem about a disconnect; None when recorded by a test hook.
+    grant: "TandemGrant | None" = field(default=None, repr=False)
 
 
 def timestamp_format(moment: datetime) -> str:

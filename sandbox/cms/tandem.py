@@ -8,7 +8,7 @@ access token for every account being connected.
 import secrets
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
@@ -39,6 +39,16 @@ class AuthorizationStart:
     nonce: str
 
 
+@dataclass
+class TandemGrant:
+    """The tokens of one authorization, shared by the accounts it connected: Tandem rotates
+    refresh tokens, so each refresh must be seen by all of them."""
+
+    access_token: str
+    refresh_token: str | None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
 @dataclass(frozen=True)
 class TandemIdentity:
     """Who Tandem says signed in, from a verified id_token (and userinfo if it lacks the email)."""
@@ -47,7 +57,7 @@ class TandemIdentity:
     email: str
     email_verified: bool
     name: str
-    access_token: str
+    grant: TandemGrant
 
 
 class TandemClient:
@@ -128,7 +138,7 @@ class TandemClient:
             email=claims.get("email", ""),
             email_verified=claims.get("email_verified") is True,
             name=claims.get("name", ""),
-            access_token=token["access_token"],
+            grant=TandemGrant(token["access_token"], token.get("refresh_token")),
         )
 
     def id_token_verify(self, id_token: str, *, nonce: str) -> dict:
@@ -156,13 +166,12 @@ class TandemClient:
 
     # Connected accounts
 
-    def account_register(self, *, access_token: str, account_id: str, account_name: str) -> str:
+    def account_register(self, *, grant: TandemGrant, account_id: str, account_name: str) -> str:
         """Tell Tandem this account is connected; its connection id."""
-        url = f"{self.tandem_url}/cms/accounts/"
-        response = _call(
+        response = self._authorised_call(
+            grant,
             "POST",
-            url,
-            headers=_bearer(access_token),
+            f"{self.tandem_url}/cms/accounts/",
             json={"account_id": account_id, "account_name": account_name},
         )
         if response.status_code not in (200, 201):
@@ -172,11 +181,32 @@ class TandemClient:
             raise TandemError("Tandem's answer has no connection_id.")
         return str(connection_id)
 
-    def account_unregister(self, *, access_token: str, account_id: str) -> None:
-        url = f"{self.tandem_url}/cms/accounts/{account_id}/"
-        response = _call("DELETE", url, headers=_bearer(access_token))
+    def account_unregister(self, *, grant: TandemGrant, account_id: str) -> None:
+        response = self._authorised_call(
+            grant, "DELETE", f"{self.tandem_url}/cms/accounts/{account_id}/"
+        )
         if response.status_code not in (204, 404):
             raise TandemError(_refusal(response, "disconnect the account"))
+
+    def _authorised_call(self, grant: TandemGrant, method: str, url: str, **kwargs):
+        """The call with the grant's access token, refreshed once if Tandem says it expired."""
+        with grant.lock:
+            response = _call(method, url, headers=_bearer(grant.access_token), **kwargs)
+            if response.status_code != 401 or not grant.refresh_token:
+                return response
+            self._refresh(grant)
+            return _call(method, url, headers=_bearer(grant.access_token), **kwargs)
+
+    def _refresh(self, grant: TandemGrant) -> None:
+        with self._oauth() as oauth:
+            try:
+                token = oauth.refresh_token(
+                    self.discovery()["token_endpoint"], refresh_token=grant.refresh_token
+                )
+            except Exception as error:  # Authlib raises its own OAuthError or httpx errors
+                raise TandemError(f"Tandem did not refresh the access token: {error}") from None
+        grant.access_token = token["access_token"]
+        grant.refresh_token = token.get("refresh_token", grant.refresh_token)
 
 
 def _call(method: str, url: str, **kwargs) -> httpx.Response:

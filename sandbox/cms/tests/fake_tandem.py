@@ -36,6 +36,7 @@ class FakeTandem:
     deny: bool = False
     codes: dict = field(default_factory=dict)
     access_tokens: set = field(default_factory=set)
+    refresh_tokens: set = field(default_factory=set)
     registered: dict = field(default_factory=dict)
     unregistered: list = field(default_factory=list)
     _server: WSGIServer | None = None
@@ -102,11 +103,13 @@ class FakeTandem:
     def token(self, request: Request) -> Response:
         assert request.authorization.username == self.client_id
         assert request.authorization.password == self.client_secret
+        if request.form["grant_type"] == "refresh_token":
+            # Rotated: the old refresh token is spent.
+            self.refresh_tokens.remove(request.form["refresh_token"])
+            return _json(self._tokens())
         challenge, nonce = self.codes.pop(request.form["code"])
         digest = hashlib.sha256(request.form["code_verifier"].encode()).digest()
         assert base64.urlsafe_b64encode(digest).decode().rstrip("=") == challenge
-        access_token = secrets.token_urlsafe(16)
-        self.access_tokens.add(access_token)
         now = int(time.time())
         claims = {
             "iss": self.url,
@@ -119,15 +122,19 @@ class FakeTandem:
             "exp": now + 600,
         }
         id_token = jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
-        return _json(
-            {
-                "access_token": access_token,
-                "token_type": "Bearer",
-                "expires_in": 600,
-                "scope": "openid email profile connect",
-                "id_token": id_token,
-            }
-        )
+        return _json(self._tokens() | {"id_token": id_token})
+
+    def _tokens(self) -> dict:
+        access_token, refresh_token = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        self.access_tokens.add(access_token)
+        self.refresh_tokens.add(refresh_token)
+        return {
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "token_type": "Bearer",
+            "expires_in": 600,
+            "scope": "openid email profile connect",
+        }
 
     def _bearer_ok(self, request: Request) -> bool:
         return (

@@ -137,6 +137,22 @@ def test_disconnect_tells_tandem_and_closes_the_feed(cms, tandem, browser):
     assert cms.connections == {}
 
 
+def test_disconnect_days_later_refreshes_the_access_token_once_for_all_accounts(
+    cms, tandem, browser
+):
+    tandem.email = TANDEM_DEMO_ADMIN_EMAIL
+    browser.post("/oauth/login")
+    tandem.access_tokens.clear()  # expired
+    first, second = cms.connections
+
+    browser.post(f"/account/connected/{first}/disconnect")
+    response = browser.post(f"/account/connected/{second}/disconnect")
+
+    assert "Southern Cross Support Services is disconnected from Tandem." in response.text
+    assert tandem.unregistered == [first, second]
+    assert len(tandem.refresh_tokens) == 1
+
+
 def test_another_users_account_cannot_be_disconnected(cms, browser):
     cms.connection_record(account_id=cms.accounts[0].id, tandem_sub="someone")
     log_in(browser, CARER_EMAIL)
