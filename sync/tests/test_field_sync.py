@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from clients.services import client_create, client_update
 from clients.tests.factories import CompanyFactory, IndividualFactory
-from clients.validation import INDIVIDUAL_FIELDS
+from clients.validation import EDITABLE_FIELDS, INDIVIDUAL_FIELDS
 from integrations.connectors.base import Capability, Connector, ExternalRecord, FieldMapping
 from integrations.connectors.base import Field as MappedField
 from integrations.connectors.registry import PROVIDERS, connector_class
@@ -331,19 +331,24 @@ def test_two_syncs_of_one_link_at_once_both_land_in_the_base(xpm_sandbox, link, 
     assert statuses(link) == {}
 
 
-def unchanged_after(link, attempt):
-    """Run `attempt`, which must raise SyncError, and say whether neither side changed."""
+def sync_refused(sandbox, link, directions, user, *, answer_lost=False) -> SyncError:
+    """Sync `directions`, which must be refused, and check that Tandem's side (the client, the
+    link, the audit) and, unless the answer to a write was lost, XPM's record are unchanged."""
     link.client.refresh_from_db()
-    client_before = {name: getattr(link.client, name) for name in ("email", "website", "code")}
     link.refresh_from_db()
-    link_before = (dict(link.base), link.last_synced_at)
+    tandem_before = ({name: getattr(link.client, name) for name in EDITABLE_FIELDS}, link.base)
+    xpm_before = dict(sandbox.store.client_get(link.external_id).fields)
     with pytest.raises(SyncError) as refused:
-        attempt()
+        link_field_sync(link=link, directions=directions, acting_user=user)
     link.client.refresh_from_db()
     link.refresh_from_db()
-    assert {name: getattr(link.client, name) for name in client_before} == client_before
-    assert (link.base, link.last_synced_at) == link_before
+    assert ({name: getattr(link.client, name) for name in EDITABLE_FIELDS}, link.base) == (
+        tandem_before
+    )
+    assert link.last_synced_at < timezone.now() - datetime.timedelta(hours=1)
     assert not AuditEvent.objects.filter(action="link.field_sync").exists()
+    if not answer_lost:
+        assert sandbox.store.client_get(link.external_id).fields == xpm_before
     return refused.value
 
 
@@ -352,22 +357,14 @@ def test_a_provider_refusal_changes_neither_side(xpm_sandbox, link, admin_user):
     xpm_sandbox.store.client_update(
         link.external_id, {"website": "https://wanted.example"}, xpm_sandbox.now()
     )
-    xpm_before = stored(xpm_sandbox, link, "email")
     xpm_sandbox.set_fault("rate_limit_day", path="client.api/update")
 
-    error = unchanged_after(
-        link,
-        lambda: link_field_sync(
-            link=link,
-            directions={"email": "to_remote", "website": "to_local"},
-            acting_user=admin_user,
-        ),
-    )
+    directions = {"email": "to_remote", "website": "to_local"}
+    error = sync_refused(xpm_sandbox, link, directions, admin_user)
 
     assert error.code == "rate_limited"
     assert "XPM refused the request: daily call limit reached" in error.message
     assert "Nothing was changed in Tandem or XPM." in error.message
-    assert stored(xpm_sandbox, link, "email") == xpm_before
 
 
 def test_a_push_whose_answer_is_lost_leaves_tandem_unchanged_and_says_so(
@@ -376,12 +373,8 @@ def test_a_push_whose_answer_is_lost_leaves_tandem_unchanged_and_says_so(
     client_update(client=link.client, acting_user=admin_user, email="lost@tandem.example")
     xpm_sandbox.set_fault("malformed_json", path="client.api/update")
 
-    error = unchanged_after(
-        link,
-        lambda: link_field_sync(
-            link=link, directions={"email": "to_remote"}, acting_user=admin_user
-        ),
-    )
+    directions = {"email": "to_remote"}
+    error = sync_refused(xpm_sandbox, link, directions, admin_user, answer_lost=True)
 
     assert error.code == "bad_response"
     assert "XPM may have taken the change, so compare the fields again" in error.message
@@ -391,20 +384,12 @@ def test_a_value_tandem_refuses_changes_neither_side(xpm_sandbox, link, firm, ad
     CompanyFactory(firm=firm, display_name="Kauri Holdings", code="TAKEN-1")
     client_update(client=link.client, acting_user=admin_user, email="unsent@tandem.example")
     xpm_sandbox.store.client_update(link.external_id, {"clientCode": "TAKEN-1"}, xpm_sandbox.now())
-    xpm_before = stored(xpm_sandbox, link, "email")
 
-    error = unchanged_after(
-        link,
-        lambda: link_field_sync(
-            link=link,
-            directions={"email": "to_remote", "code": "to_local"},
-            acting_user=admin_user,
-        ),
-    )
+    directions = {"email": "to_remote", "code": "to_local"}
+    error = sync_refused(xpm_sandbox, link, directions, admin_user)
 
     assert error.field == "code"
     assert "Client code: 'TAKEN-1' is already used by Kauri Holdings." in error.message
-    assert stored(xpm_sandbox, link, "email") == xpm_before
 
 
 # The Connections panel and the Sync screen ----------------------------------------------------
