@@ -11,9 +11,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_POST
-from oauth2_provider.compat import login_not_required
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.scopes import get_scopes_backend
+from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import (
     AuthorizationView,
     ConnectDiscoveryInfoView,
@@ -91,14 +91,6 @@ class ConsentView(AuthorizationView):
             response["Location"] = add_params_to_uri(response["Location"], [("iss", keys.issuer())])
         return response
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if "application" in context:
-            context["already_granted"] = selectors.consent_get(
-                user=self.request.user, application=context["application"]
-            )
-        return context
-
 
 class BearerHeaderUserInfoView(UserInfoView):
     """UserInfo, refusing access tokens in the query string (RFC 9700 4.3.2, RFC 6750 5.3).
@@ -134,8 +126,13 @@ class AgentDeviceAuthorizationView(DeviceAuthorizationView):
         return headers, body, status
 
 
-class _IdentityEndpointsMixin:
-    """Names the toolkit's endpoints in the `identity` URL namespace, where Tandem mounts them."""
+class _TandemMetadataMixin:
+    """The toolkit's metadata documents, with Tandem's endpoint URLs and only what it accepts.
+
+    The endpoints keep the toolkit's URL names in the `identity` namespace, under the
+    configured issuer; the toolkit leaves out revocation and the device endpoint, and
+    offers HS256 id_tokens, which Tandem never signs.
+    """
 
     def _get_endpoint_url(self, request, view_name, required=False):
         try:
@@ -146,40 +143,30 @@ class _IdentityEndpointsMixin:
             return None
         return f"{keys.issuer()}{path}"
 
-
-class DiscoveryView(_IdentityEndpointsMixin, ConnectDiscoveryInfoView):
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        return _with_metadata(response, request)
+        document = json.loads(super().get(request, *args, **kwargs).content)
+        document.update(
+            id_token_signing_alg_values_supported=["RS256"],
+            response_modes_supported=["query"],
+            grant_types_supported=list(oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED),
+            revocation_endpoint=self._get_endpoint_url(request, "revoke-token", required=True),
+            device_authorization_endpoint=self._get_endpoint_url(
+                request, "device-authorization", required=True
+            ),
+        )
+        response = JsonResponse(document)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
 
-class ServerMetadataView(_IdentityEndpointsMixin, OAuthServerMetadataView):
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        return _with_metadata(response, request)
+class DiscoveryView(_TandemMetadataMixin, ConnectDiscoveryInfoView):
+    """OpenID Connect Discovery 1.0, at /.well-known/openid-configuration."""
 
 
-def _with_metadata(response: JsonResponse, request: HttpRequest) -> JsonResponse:
-    document = json.loads(response.content)
-    # Only what Tandem accepts: one signing algorithm, the grants it offers, the device
-    # endpoint, and revocation, which the toolkit's OIDC document leaves out.
-    document["id_token_signing_alg_values_supported"] = ["RS256"]
-    document["response_modes_supported"] = ["query"]
-    document["grant_types_supported"] = [
-        "authorization_code",
-        "refresh_token",
-        "urn:ietf:params:oauth:grant-type:device_code",
-    ]
-    document["revocation_endpoint"] = f"{keys.issuer()}{reverse('identity:revoke-token')}"
-    document["device_authorization_endpoint"] = (
-        f"{keys.issuer()}{reverse('identity:device-authorization')}"
-    )
-    refreshed = JsonResponse(document)
-    refreshed["Access-Control-Allow-Origin"] = "*"
-    return refreshed
+class ServerMetadataView(_TandemMetadataMixin, OAuthServerMetadataView):
+    """RFC 8414 authorization server metadata, at /.well-known/oauth-authorization-server."""
 
 
-@login_not_required
 def jwks(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(keys.jwks())
     response["Access-Control-Allow-Origin"] = "*"
