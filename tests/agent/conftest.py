@@ -64,30 +64,36 @@ def approve_as(http_client):
     return approve
 
 
-@pytest.fixture
-def signed_in(tandem_url, aps_connection, admin_user, state_dir) -> Credentials:
-    """The agent's sign-in as the device grant leaves it: a refresh token of the firm
-    administrator's, and no access token yet (the first call gets one)."""
+def credentials_issue(*, user, server: str, state_dir: Path) -> Credentials:
+    """The agent's sign-in as the device grant leaves it, saved where the agent keeps it: a
+    refresh token of `user`'s, and no access token yet (the first call gets one)."""
+    application = agent_application_ensure()
+    access_token = AccessToken.objects.create(
+        user=user,
+        application=application,
+        token=f"agent-access-{user.pk}",
+        scope="aps:push",
+        expires=timezone.now() + timedelta(minutes=10),
+    )
     refresh_token = RefreshToken.objects.create(
-        user=admin_user,
-        application=agent_application_ensure(),
-        token=f"agent-refresh-{admin_user.pk}",
-        access_token=AccessToken.objects.create(
-            user=admin_user,
-            application=agent_application_ensure(),
-            token=f"agent-access-{admin_user.pk}",
-            scope="aps:push",
-            expires=timezone.now() + timedelta(minutes=10),
-        ),
+        user=user,
+        application=application,
+        token=f"agent-refresh-{user.pk}",
+        access_token=access_token,
     )
     credentials = Credentials(
-        server=tandem_url,
+        server=server,
         client_id=DEFAULT_CLIENT_ID,
-        token_endpoint=f"{tandem_url}/o/token/",
+        token_endpoint=f"{server}/o/token/",
         refresh_token=refresh_token.token,
     )
     credentials.save(state_dir)
     return credentials
+
+
+@pytest.fixture
+def signed_in(tandem_url, aps_connection, admin_user, state_dir) -> Credentials:
+    return credentials_issue(user=admin_user, server=tandem_url, state_dir=state_dir)
 
 
 @pytest.fixture
