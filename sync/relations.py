@@ -117,7 +117,8 @@ def link_lookup_for(connection: Connection) -> LinkLookup:
 def _contact_import(
     *, entity: Client, person: ExternalRecord, role: str, acting_user: User | None
 ) -> str:
-    name = person.display_name
+    # A name Tandem cannot store (too long, say) is left out of the fields.
+    name = person.display_name or f"the contact with the id {person.external_id}"
     label = _label(role)
     individual = _individual_find(entity=entity, person=person)
     found = individual is not None
@@ -130,10 +131,7 @@ def _contact_import(
                 **person.fields,
             )
         except ValidationError as error:
-            reasons = " ".join(
-                message for messages in error.message_dict.values() for message in messages
-            )
-            return f"Left out {name}, {label}: {reasons}"
+            return f"Left out {name}, {label}: {' '.join(error.messages)}"
     added = _relate(entity=entity, individual=individual, role=role, acting_user=acting_user)
     if not added:
         return ""

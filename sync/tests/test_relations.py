@@ -173,6 +173,27 @@ def test_a_position_tandem_has_no_role_for_makes_a_contact(
     assert "partner" in {role for _, role in roles_of(partnership)}
 
 
+def test_a_contact_tandem_cannot_store_is_left_out_with_the_reason(
+    xpm_sandbox, xpm_connection, firm, admin_user
+):
+    record = sandbox_entity(xpm_sandbox, "Partnership", skip=1)
+    nameless = Contact(uuid="c0ffee00-0000-4000-8000-000000000004", name="X" * 300)
+    xpm_sandbox.store.contact_add(nameless)
+    xpm_sandbox.store.client_contacts_link(
+        record.uuid, [(nameless.uuid, "Partner", False)], datetime.now(UTC)
+    )
+    partnership = CompanyFactory(firm=firm, kind=ClientKind.PARTNERSHIP, display_name=record.name)
+
+    messages = import_relations(xpm_connection, admin_user, partnership, record.uuid)
+
+    assert (
+        f"Left out the contact with the id {nameless.uuid}, partner: "
+        "First name: enter a first name or a last name."
+    ) in messages
+    assert not Client.objects.filter(display_name__startswith="XXX").exists()
+    assert len(roles_of(partnership)) == len(record.contact_links) - 1
+
+
 def test_an_individuals_own_contact_is_not_made_a_relationship(
     xpm_sandbox, xpm_connection, firm, admin_user
 ):
