@@ -55,6 +55,7 @@ from sync.models import (
     SyncRunStatus,
 )
 from sync.planner import Decision, Plan, Policy, record_plan
+from sync.relations import link_lookup_for, relations_import
 from sync.snapshots import COMPARE, snapshot_dump
 from sync.suggestions import NAMES_SCORED, SUGGESTION_MIN_SCORE
 from tandem.bulk import rows_insert
@@ -262,14 +263,6 @@ class _Execution:
         # Calls made by the workers that ran it before this one.
         self.calls_before = run.api_calls
 
-    def _linked_client(self, external_id: str) -> Client | None:
-        link = (
-            Link.objects.filter(connection=self.connection, external_id=external_id)
-            .select_related("client")
-            .first()
-        )
-        return link.client if link else None
-
     def execute(self) -> None:
         if self.run.total is None:
             self._total_estimate()
@@ -423,7 +416,29 @@ class _Execution:
         if run.dry_run:
             return
         updates.save(self.fields)
-        tally.records.extend(creates.save(self.fields))
+        created = creates.save(self.fields)
+        # A person's chosen few come in with their contacts and relationships: one call each,
+        # which a listing-wide import of thousands could not afford.
+        if self.scope and created and self.connector.supports(Capability.CONTACTS):
+            created = self._relations_import(run, creates, created)
+        tally.records.extend(created)
+
+    def _relations_import(self, run: SyncRun, creates: _Creates, rows: list[tuple]) -> list[tuple]:
+        """The created records' rows, each saying which contacts and relationships came in."""
+        clients = Client.objects.in_bulk([client_id for client_id, _ in creates.created])
+        lookup = link_lookup_for(self.connection)
+        message_at = RECORD_FIELDS.index("message")
+        described = []
+        for row, (client_id, record) in zip(rows, creates.created, strict=True):
+            messages = relations_import(
+                connector=self.connector,
+                client=clients[client_id],
+                record=record,
+                acting_user=run.started_by,
+                link_lookup=lookup,
+            )
+            described.append((*row[:message_at], " ".join(messages), *row[message_at + 1 :]))
+        return described
 
     def _refresh(
         self,
@@ -750,6 +765,8 @@ class _Creates:
     def __init__(self, run: SyncRun):
         self.run = run
         self.items: list[tuple[str, dict[str, Any], ExternalRecord, dict[str, Any]]] = []
+        # (client id, record) of each client written by `save`.
+        self.created: list[tuple[int, ExternalRecord]] = []
 
     def add(
         self, kind: str, values: dict[str, Any], record: ExternalRecord, *, base: dict[str, Any]

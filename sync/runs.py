@@ -4,19 +4,24 @@ The work itself is `sync.engine.sync_run_execute`; these services decide whether
 start and queue it once the transaction that created it commits.
 """
 
+import contextlib
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from accounts.audit import audit_record
 from accounts.models import User
 from integrations.models import Connection
 from sync.engine import sync_run_execute, sync_runs_stale
 from sync.exceptions import SyncRunRefused
-from sync.models import RecordOutcome, SyncKind, SyncRun
+from sync.models import ACTIVE_RUN_STATUSES, RecordOutcome, SyncKind, SyncRun, SyncSchedule
+from sync.schedules import sync_schedules_due
 from sync.selectors import sync_run_active
-from sync.tasks import sync_run_task
+from sync.tasks import sync_run_task, sync_tick
 
 __all__ = [
     "sync_run_apply",
@@ -24,7 +29,12 @@ __all__ = [
     "sync_run_retry_failed",
     "sync_run_start",
     "sync_runs_resume_stale",
+    "sync_tick_ensure",
+    "sync_tick_run",
 ]
+
+# How often the worker looks for dead runs and due schedules while there are any.
+TICK_EVERY = timedelta(seconds=60)
 
 
 def sync_run_start(
@@ -75,6 +85,7 @@ def sync_run_start(
     except IntegrityError:
         raise _active_refusal(connection) from None
     transaction.on_commit(lambda: _enqueue(run))
+    transaction.on_commit(sync_tick_ensure)
     return run
 
 
@@ -140,3 +151,31 @@ def _enqueue(run: SyncRun) -> None:
 
 def _enqueue_id(run_id: int):
     return sync_run_task.enqueue(run_id)
+
+
+def sync_tick_run() -> None:
+    """One tick of the worker's watch: resume dead runs, start due scheduled refreshes, and
+    queue the next tick if a run is still active or a schedule is on."""
+    sync_runs_resume_stale()
+    now = timezone.now()
+    for schedule in sync_schedules_due(now=now):
+        # A run of the connection already under way serves the schedule.
+        with contextlib.suppress(SyncRunRefused):
+            sync_run_start(connection=schedule.connection, acting_user=None, kind=SyncKind.REFRESH)
+        SyncSchedule.objects.filter(pk=schedule.pk).update(
+            next_run_at=now + timedelta(minutes=schedule.every_minutes)
+        )
+    sync_tick_ensure()
+
+
+def sync_tick_ensure() -> None:
+    """Queue a tick unless one is already waiting, when there is something to watch."""
+    watching = (
+        SyncRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).exists()
+        or SyncSchedule.objects.filter(enabled=True).exists()
+    )
+    waiting = DBTaskResult.objects.filter(
+        task_path=sync_tick.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if watching and not waiting:
+        sync_tick.using(run_after=timezone.now() + TICK_EVERY).enqueue()

@@ -367,3 +367,18 @@ def test_the_directory_holds_what_a_run_listed(sandbox, connection, admin_user):
     run(connection, admin_user, kind="refresh")
 
     assert DirectoryEntry.objects.filter(connection=connection).count() == live_count(sandbox)
+
+
+def test_clients_imported_by_choice_come_with_their_contacts(sandbox, connection, admin_user):
+    company = next(
+        c
+        for c in listed(sandbox)
+        if c.fields.get("businessStructure") == "Company" and c.contact_links
+    )
+
+    done = run(connection, admin_user, kind="import", external_ids=[company.uuid])
+
+    assert done.created == 1
+    client = linked(connection, company.uuid)
+    assert Relationship.objects.filter(entity=client).count() >= 1
+    assert done.records.get(external_id=company.uuid).message
