@@ -42,7 +42,7 @@ def connection_sync_view(request: HttpRequest, connection_pk: int) -> HttpRespon
 def connection_refresh_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     connection = connection_get(firm=request.firm, pk=connection_pk)
     form = RefreshForm(request.POST)
-    form.full_clean()
+    form.is_valid()  # Two tickboxes: anything posted reads as on or off.
     try:
         run = sync_run_start(
             connection=connection,

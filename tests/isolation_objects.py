@@ -13,6 +13,7 @@ from django.db.models import ForeignKey, Model
 from accounts.models import Firm, Role, User
 from accounts.services import invitation_create
 from accounts.tests.factories import member_create
+from api.services import personal_access_token_create
 from clients.services import client_merge
 from clients.tests.factories import CompanyFactory, IndividualFactory, RelationshipFactory
 from documents.services import document_upload
@@ -58,6 +59,9 @@ def firm_objects_create(firm: Firm, *, label: str) -> dict[str, Model]:
             connection=connection, client=company, external_name=f"{label} Linked Record"
         ),
         "sync_run": SyncRunFactory(connection=connection, dry_run=True, failed=1),
+        "api_token": personal_access_token_create(
+            user=admin, name=f"{label} script", scopes=["clients:read"], expires_at=None
+        ).token,
         "merge": client_merge(
             firm=firm, survivor=twin, duplicates=[twin_copy], field_choices={}, acting_user=admin
         ),

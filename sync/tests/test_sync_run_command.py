@@ -136,3 +136,24 @@ def test_a_run_already_under_way_is_refused(firm):
         sync_run("--firm", "harbour", "--connection", str(connection.pk))
 
     assert SyncRun.objects.get() == running
+
+
+def test_a_run_a_worker_claimed_first_is_followed_to_its_end(firm, monkeypatch):
+    connection = ConnectionFactory(firm=firm)
+
+    def claimed_elsewhere(*, run_id, progress):
+        SyncRun.objects.filter(pk=run_id).update(status=SyncRunStatus.RUNNING, total=3)
+        return SyncRun.objects.get(pk=run_id)
+
+    def worker_finishes(seconds):
+        SyncRun.objects.filter(status=SyncRunStatus.RUNNING).update(
+            status=SyncRunStatus.SUCCEEDED, processed=3, updated=2, unchanged=1
+        )
+
+    monkeypatch.setattr("sync.management.commands.sync_run.sync_run_execute", claimed_elsewhere)
+    monkeypatch.setattr("sync.management.commands.sync_run.time.sleep", worker_finishes)
+
+    output = sync_run("--firm", "harbour", "--connection", str(connection.pk))
+
+    assert "Refresh of Xero Practice Manager: Harbour Accounting: Done, 3 of 3 records.\n" in output
+    assert "  Updated: 2\n" in output

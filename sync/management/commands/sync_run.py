@@ -1,4 +1,5 @@
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
@@ -12,6 +13,8 @@ from sync.models import SyncKind, SyncRun, SyncRunStatus
 from sync.runs import sync_run_execute, sync_run_start
 from sync.selectors import sync_run_summary
 from sync.templatetags.sync_runs import duration
+
+FOLLOW_EVERY_SECONDS = 1
 
 
 class Command(BaseCommand):
@@ -71,6 +74,11 @@ class Command(BaseCommand):
             total=None, unit=" records", file=stream, disable=not stream.isatty(), leave=False
         ) as bar:
             run = sync_run_execute(run_id=run.pk, progress=lambda run: _advance(bar, run))
+            # A db_worker may have claimed the queued run first; then it is followed to its end.
+            while run.is_active:
+                time.sleep(FOLLOW_EVERY_SECONDS)
+                run.refresh_from_db()
+                _advance(bar, run)
         self._summary_write(run)
         if run.status != SyncRunStatus.SUCCEEDED:
             raise CommandError(f"The run failed: {run.message or run.get_status_display()}")
@@ -79,10 +87,10 @@ class Command(BaseCommand):
         preview = " (preview: nothing was changed)" if run.dry_run else ""
         overwrite = " with Overwrite" if run.overwrite else ""
         total = f" of {run.total}" if run.total is not None else ""
+        took = f" in {duration(run.duration)}" if run.started_at else ""
         self.stdout.write(
             f"{run.get_kind_display()}{overwrite} of {run.connection}{preview}: "
-            f"{run.get_status_display()}, {run.processed}{total} records in "
-            f"{duration(run.duration)}."
+            f"{run.get_status_display()}, {run.processed}{total} records{took}."
         )
         for _, label, count in sync_run_summary(run=run):
             self.stdout.write(f"  {label}: {count}")
