@@ -29,7 +29,7 @@ def test_a_run_whose_worker_stopped_checking_in_is_queued_again():
         status=SyncRunStatus.RUNNING,
         heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=5),
     )
-    alive = SyncRunFactory(firm=firm, status=SyncRunStatus.RUNNING, heartbeat_at=timezone.now())
+    alive = SyncRunFactory(status=SyncRunStatus.RUNNING, heartbeat_at=timezone.now())
 
     sync_tick_run()
 
