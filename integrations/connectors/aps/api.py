@@ -116,6 +116,7 @@ def clients_removed_view(request, *, connection, user, body) -> HttpResponse:
             "archived": outcome.archived,
             "already_archived": outcome.already_archived,
             "unknown": list(outcome.unknown),
+            "review_run": outcome.review_run.pk if outcome.review_run else None,
         }
     )
 

@@ -32,6 +32,9 @@ from integrations.connectors.aps.mapping import APS_FIELDS, details_clean
 from integrations.connectors.aps.selectors import aps_connection_get
 from integrations.connectors.base import KINDS
 from integrations.models import Connection, ConnectionStatus, Directory, DirectoryEntry
+from sync.exceptions import SyncRunRefused
+from sync.models import Link, SyncKind, SyncRun
+from sync.runs import sync_run_start
 
 # One APS database per firm: the agent is signed in to the firm, not to an APS account.
 APS_ACCOUNT_ID = "aps"
@@ -163,9 +166,12 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class RemovalOutcome:
+    """`review_run` is the refresh started to flag the archived clients' links, if any."""
+
     archived: int
     already_archived: int
     unknown: tuple[str, ...]
+    review_run: SyncRun | None = None
 
 
 @transaction.atomic
@@ -251,8 +257,9 @@ def aps_records_receive(*, connection: Connection, acting_user: User, records: A
 
 @transaction.atomic
 def aps_records_archive(*, connection: Connection, acting_user: User, codes: Any) -> RemovalOutcome:
-    """Archive the clients gone from the export. Never deleted: links to them stay, and the
-    sync engine flags them for review."""
+    """Archive the clients gone from the export. Never deleted: links to them stay, and a
+    refresh of just the linked ones is started, in which the sync engine flags them for a
+    person to review (unless a run is under way already: the next refresh flags them)."""
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
         raise BatchRefused("“codes” must be a list of client codes.")
     if len(codes) > MAX_REMOVED:
@@ -278,7 +285,28 @@ def aps_records_archive(*, connection: Connection, acting_user: User, codes: Any
         archived=archived,
         already_archived=len(known) - archived,
         unknown=tuple(sorted(set(codes) - known)),
+        review_run=_linked_review(connection, acting_user, archived_codes),
     )
+
+
+def _linked_review(connection: Connection, acting_user: User, codes: list[str]) -> SyncRun | None:
+    linked = list(
+        Link.objects.filter(connection=connection, external_id__in=codes).values_list(
+            "external_id", flat=True
+        )
+    )
+    if not linked:
+        return None
+    try:
+        with transaction.atomic():
+            return sync_run_start(
+                connection=connection,
+                acting_user=acting_user,
+                kind=SyncKind.REFRESH,
+                external_ids=linked,
+            )
+    except SyncRunRefused:
+        return None
 
 
 def agent_contact_record(*, connection: Connection) -> None:

@@ -72,7 +72,7 @@ def test_removed_codes_are_archived_never_deleted_and_come_back_when_sent_again(
 
     body = post(REMOVED, {"codes": ["KAU001", "NOPE01"]}, bearer(admin_user)).json()
 
-    assert body == {"archived": 1, "already_archived": 0, "unknown": ["NOPE01"]}
+    assert body == {"archived": 1, "already_archived": 0, "unknown": ["NOPE01"], "review_run": None}
     assert DirectoryEntry.objects.get(connection=aps_connection).archived
     post(BATCH, {"records": [client_record("KAU001", "Kauri Limited")]}, bearer(admin_user))
     assert not DirectoryEntry.objects.get(connection=aps_connection).archived
