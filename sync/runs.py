@@ -153,10 +153,11 @@ def _enqueue_id(run_id: int):
     return sync_run_task.enqueue(run_id)
 
 
-def sync_tick_run() -> None:
+def sync_tick_run() -> list[int]:
     """One tick of the worker's watch: resume dead runs, start due scheduled refreshes, and
-    queue the next tick if a run is still active or a schedule is on."""
-    sync_runs_resume_stale()
+    queue the next tick if a run is still active or a schedule is on. Returns the ids of the
+    runs resumed."""
+    resumed = sync_runs_resume_stale()
     now = timezone.now()
     for schedule in sync_schedules_due(now=now):
         # A run of the connection already under way serves the schedule.
@@ -166,6 +167,7 @@ def sync_tick_run() -> None:
             next_run_at=now + timedelta(minutes=schedule.every_minutes)
         )
     sync_tick_ensure()
+    return resumed
 
 
 def sync_tick_ensure() -> None:

@@ -1,9 +1,11 @@
 """The worker's tick: dead runs resumed, scheduled refreshes started, and itself queued only
 while there is something to watch."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -74,3 +76,17 @@ def test_the_tick_is_queued_once_and_only_while_there_is_something_to_watch():
 
     [tick] = queued(sync_tick)
     assert tick.run_after > timezone.now()
+
+
+def test_the_command_resumes_dead_runs_and_says_so():
+    SyncRunFactory(
+        status=SyncRunStatus.RUNNING,
+        heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=5),
+    )
+    out = io.StringIO()
+
+    call_command("sync_tick", stdout=out)
+
+    assert "Resumed 1 sync run(s)" in out.getvalue()
+    assert len(queued(sync_run_task)) == 1
+    assert len(queued(sync_tick)) == 1
