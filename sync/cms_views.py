@@ -1,6 +1,8 @@
 """The pages of connected CMS accounts: Connected accounts (who connected which account, and
 Disconnect), and the Clients Sync tab (Select an account, Next, tick clients, Sync selected)."""
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import firm_admin_required, firm_member_required
+from integrations.connectors.base import RecordProblem
 from integrations.connectors.cms.selectors import (
     cms_applications_by_connection,
     cms_connection_active_list,
@@ -23,6 +26,7 @@ from sync.cms_services import cms_clients_sync
 from sync.exceptions import SyncError
 
 CLIENTS_PAGE_SIZE = 25
+UNREADABLE_SHOWN = 3
 
 
 @firm_member_required
@@ -97,9 +101,12 @@ def sync_clients_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     elif not request.htmx:
         # A full page load brings the list up to date; searching as you type reads what is kept.
         try:
-            directory_refresh_if_stale(connection=connection)
+            refreshed = directory_refresh_if_stale(connection=connection)
         except IntegrationError as error:
             messages.error(request, error.message)
+        else:
+            if refreshed and refreshed.problems:
+                messages.warning(request, _unreadable(refreshed.problems))
     page = Paginator(
         cms_directory_entries(connection=connection, query=query), CLIENTS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -117,3 +124,12 @@ def sync_clients_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     if request.htmx and request.method == "GET":
         return render(request, "sync/cms_sync_results.html", context)
     return render(request, "sync/cms_sync_clients.html", context)
+
+
+def _unreadable(problems: Sequence[RecordProblem]) -> str:
+    shown = " ".join(problem.message for problem in problems[:UNREADABLE_SHOWN])
+    more = len(problems) - UNREADABLE_SHOWN
+    return (
+        f"{len(problems)} of this account's clients could not be read, so they are not listed. "
+        f"{shown}{f' And {more} more.' if more > 0 else ''}"
+    )

@@ -6,6 +6,7 @@ branch on them without reading the words.
 """
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,14 +19,13 @@ from integrations.connectors.cms.exceptions import CmsAccountRefused
 from integrations.connectors.cms.services import cms_account_connect, cms_account_disconnect
 
 CONNECT_SCOPE = "connect"
-PROBLEM_TYPE = "https://tandem.invalid/problems/"
 
 
-def problem(*, status: int, code: str, title: str, detail: str, **extra: Any) -> JsonResponse:
+def problem(*, status: int, code: str, detail: str, **extra: Any) -> JsonResponse:
     return JsonResponse(
         {
-            "type": PROBLEM_TYPE + code,
-            "title": title,
+            "type": "about:blank",
+            "title": HTTPStatus(status).phrase,
             "status": status,
             "detail": detail,
             "code": code,
@@ -47,14 +47,12 @@ def _authorised(request: HttpRequest):
         refusal = problem(
             status=403,
             code="forbidden",
-            title="The access token lacks a scope",
             detail=f"Connecting accounts needs an access token with the scope “{CONNECT_SCOPE}”.",
         )
     else:
         refusal = problem(
             status=401,
             code="unauthorized",
-            title="No valid access token",
             detail="Send the access token from Tandem's authorisation as “Authorization: Bearer”.",
         )
     refusal["WWW-Authenticate"] = build_bearer_challenge(
@@ -69,7 +67,6 @@ def _refused(error: CmsAccountRefused) -> JsonResponse:
     return problem(
         status=status,
         code=error.code,
-        title="Tandem refused the request",
         detail=error.message,
         **extra,
     )
@@ -91,7 +88,6 @@ def accounts_view(request: HttpRequest) -> HttpResponse:
         return problem(
             status=400,
             code="invalid_request",
-            title="The request body is not an account",
             detail="Send JSON with the text fields “account_id” and “account_name”.",
         )
     try:

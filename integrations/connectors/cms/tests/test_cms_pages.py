@@ -7,7 +7,7 @@ from django.urls import reverse
 from clients.tests.factories import CompanyFactory
 from identity.tests.factories import ApplicationFactory
 from integrations.connectors.cms.tests.factories import cms_connection_create
-from integrations.models import ConnectionStatus
+from integrations.models import ConnectionStatus, DirectoryEntry
 from integrations.tests.factories import ConnectionFactory
 from sync.models import SyncKind, SyncRun
 from sync.tests.factories import DirectoryEntryFactory, LinkFactory
@@ -175,6 +175,26 @@ def test_the_clients_come_in_pages(as_staff, connection):
 
     names = [row.entry.display_name for row in second.context["rows"]]
     assert names == [f"Client {number:02}" for number in range(25, 30)]
+
+
+def test_the_page_reads_the_account_from_the_cms_saying_what_it_could_not_read(
+    as_staff, cms_connection, cms_sandbox, cms_account
+):
+    cms_sandbox.set_fault("garbage_record", times=1)
+
+    response = as_staff.get(reverse("cms:sync_clients", args=[cms_connection.pk]))
+
+    listed = set(
+        DirectoryEntry.objects.filter(connection=cms_connection, archived=False).values_list(
+            "external_id", flat=True
+        )
+    )
+    live = {client.id for client in cms_sandbox.clients(cms_account.id) if not client.archived}
+    assert len(listed) == len(live) - 1
+    assert listed < live
+    assert response.context["page"].paginator.count == len(listed)
+    (warning,) = [str(message) for message in response.context["messages"]]
+    assert warning.startswith("1 of this account's clients could not be read")
 
 
 def test_a_disconnected_account_has_no_sync_page(as_staff, connection):
