@@ -24,7 +24,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from sandbox.cms.faults import FaultError, FaultSwitchboard
-from sandbox.cms.feed_auth import FeedAuthError, FeedTokenVerifier
+from sandbox.cms.feed_auth import FeedAuthError, FeedCaller, FeedTokenVerifier
 from sandbox.cms.pages import Flash, connected_page, login_page, profile_page
 from sandbox.cms.store import (
     CmsStore,
@@ -358,29 +358,12 @@ class CmsApp:
     # The client feed
 
     def feed(self, request: Request, endpoint: str, args: dict) -> Response:
-        try:
-            caller = self.feed_verifier.verify(request.headers.get("Authorization", ""))
-        except FeedAuthError as error:
-            challenge = (
-                'Bearer error="invalid_token"' if request.headers.get("Authorization") else "Bearer"
-            )
-            return Problem("unauthorized", str(error), {"WWW-Authenticate": challenge}).response(
-                request
-            )
-        except TandemError as error:
-            return Problem("server_error", f"Could not check the token: {error}").response(request)
         path = request.path
         try:
+            caller = self._feed_caller(request)
             slow = self.switchboard.take("slow", path)
             if slow:
                 time.sleep(float(slow.params["delay"]))
-            if self.switchboard.take("revoked", path) or not self.store.connection_for(
-                account_id=caller.account_id, tandem_sub=caller.tandem_sub
-            ):
-                raise Problem(
-                    "forbidden",
-                    "That account is not connected to Tandem for the token's user.",
-                )
             limited = self.switchboard.take("rate_limited", path)
             if limited:
                 raise Problem(
@@ -400,6 +383,24 @@ class CmsApp:
         if self.switchboard.take("malformed_json", path):
             data = data[: len(data) // 2]
         return Response(data, content_type="application/json")
+
+    def _feed_caller(self, request: Request) -> FeedCaller:
+        """Who calls: a valid Tandem token naming a connection this CMS holds."""
+        authorization = request.headers.get("Authorization", "")
+        try:
+            caller = self.feed_verifier.verify(authorization)
+        except FeedAuthError as error:
+            challenge = 'Bearer error="invalid_token"' if authorization else "Bearer"
+            raise Problem("unauthorized", str(error), {"WWW-Authenticate": challenge}) from None
+        except TandemError as error:
+            raise Problem("server_error", f"Could not check the token: {error}") from None
+        if self.switchboard.take("revoked", request.path) or not self.store.connection_for(
+            account_id=caller.account_id, tandem_sub=caller.tandem_sub
+        ):
+            raise Problem(
+                "forbidden", "That account is not connected to Tandem for the token's user."
+            )
+        return caller
 
     def _feed_list(self, request: Request, account_id: str) -> dict:
         args = request.args
