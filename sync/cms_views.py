@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import firm_admin_required, firm_member_required
 from integrations.connectors.base import RecordProblem
 from integrations.connectors.cms.selectors import (
+    cms_application_get,
     cms_applications_by_connection,
     cms_connection_active_list,
     cms_connection_get,
@@ -19,10 +20,11 @@ from integrations.connectors.cms.selectors import (
 )
 from integrations.directory import directory_refresh_if_stale
 from integrations.exceptions import IntegrationError
+from integrations.models import Connection
 from integrations.services import connection_disconnect
 from sync.cms_forms import AccountSelectForm, SyncSelectedForm
 from sync.cms_selectors import cms_directory_entries, cms_sync_rows
-from sync.cms_services import cms_clients_sync
+from sync.cms_services import SelectedSync, cms_clients_sync
 from sync.exceptions import SyncError
 
 CLIENTS_PAGE_SIZE = 25
@@ -73,44 +75,19 @@ def sync_account_select_view(request: HttpRequest) -> HttpResponse:
 @firm_member_required
 def sync_clients_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     connection = cms_connection_get(firm=request.firm, pk=connection_pk, active_only=True)
-    query = request.GET.get("q", "").strip()
     form = None
     if request.method == "POST":
-        external_ids = set(
-            cms_directory_entries(connection=connection).values_list("external_id", flat=True)
-        )
-        form = SyncSelectedForm(request.POST, external_ids=external_ids)
-        if form.is_valid():
-            try:
-                started = cms_clients_sync(
-                    connection=connection,
-                    acting_user=request.user,
-                    external_ids=form.cleaned_data["external_id"],
-                    overwrite=form.cleaned_data["overwrite"],
-                )
-            except SyncError as refusal:
-                messages.error(request, refusal.message)
-            else:
-                if started.waiting:
-                    messages.info(
-                        request,
-                        f"{len(started.waiting)} of the ticked clients were synced before: Sync "
-                        "selected them again once this import is done to refresh them.",
-                    )
-                return redirect("sync:run_detail", pk=started.run.pk)
+        form, started = _sync_selected(request, connection)
+        if started is not None:
+            return redirect("sync:run_detail", pk=started.run.pk)
     elif not request.htmx:
         # A full page load brings the list up to date; searching as you type reads what is kept.
-        try:
-            refreshed = directory_refresh_if_stale(connection=connection)
-        except IntegrationError as error:
-            messages.error(request, error.message)
-        else:
-            if refreshed and refreshed.problems:
-                messages.warning(request, _unreadable(refreshed.problems))
+        _directory_refresh(request, connection)
+    query = request.GET.get("q", "").strip()
     page = Paginator(
         cms_directory_entries(connection=connection, query=query), CLIENTS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    application = cms_applications_by_connection([connection]).get(connection.pk)
+    application = cms_application_get(connection=connection)
     context = {
         "connection": connection,
         "supplier": application.name if application else connection.provider_name,
@@ -124,6 +101,47 @@ def sync_clients_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     if request.htmx and request.method == "GET":
         return render(request, "sync/cms_sync_results.html", context)
     return render(request, "sync/cms_sync_clients.html", context)
+
+
+def _sync_selected(
+    request: HttpRequest, connection: Connection
+) -> tuple[SyncSelectedForm, SelectedSync | None]:
+    ticked = request.POST.getlist("external_id")
+    of_the_account = set(
+        cms_directory_entries(connection=connection)
+        .filter(external_id__in=ticked)
+        .values_list("external_id", flat=True)
+    )
+    form = SyncSelectedForm(request.POST, external_ids=of_the_account)
+    if not form.is_valid():
+        return form, None
+    try:
+        started = cms_clients_sync(
+            connection=connection,
+            acting_user=request.user,
+            external_ids=form.cleaned_data["external_id"],
+            overwrite=form.cleaned_data["overwrite"],
+        )
+    except SyncError as refusal:
+        messages.error(request, refusal.message)
+        return form, None
+    if started.waiting:
+        messages.info(
+            request,
+            f"{len(started.waiting)} of the ticked clients were synced before: Sync selected "
+            "them again once this import is done to refresh them.",
+        )
+    return form, started
+
+
+def _directory_refresh(request: HttpRequest, connection: Connection) -> None:
+    try:
+        refreshed = directory_refresh_if_stale(connection=connection)
+    except IntegrationError as error:
+        messages.error(request, error.message)
+        return
+    if refreshed and refreshed.problems:
+        messages.warning(request, _unreadable(refreshed.problems))
 
 
 def _unreadable(problems: Sequence[RecordProblem]) -> str:
