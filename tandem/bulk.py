@@ -15,25 +15,27 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection as default_connection
+from django.db import models
 from django.db.models import Model
 from django.utils import timezone
 
-# Values of these fields go to both databases' drivers as Python gives them.
+# Values of exactly these field classes go to both databases' drivers as Python gives them; a
+# subclass (an encrypted text field, say) may prepare its values, so it is never assumed plain.
 _AS_IS = frozenset(
     {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "EmailField",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SlugField",
-        "SmallIntegerField",
-        "TextField",
-        "URLField",
+        models.AutoField,
+        models.BigAutoField,
+        models.BigIntegerField,
+        models.BooleanField,
+        models.CharField,
+        models.EmailField,
+        models.IntegerField,
+        models.PositiveIntegerField,
+        models.PositiveSmallIntegerField,
+        models.SlugField,
+        models.SmallIntegerField,
+        models.TextField,
+        models.URLField,
     }
 )
 # SQLite allows 32,766 bound values a statement, PostgreSQL 65,535; keep well below both.
@@ -121,15 +123,15 @@ def _preparer(field, connection) -> Callable[[Any], Any] | None:
     The same conversions `field.get_db_prep_save` makes, called directly: for JSON the
     backend's own adapter, and for dates and times the backend's, once per distinct value
     (a batch stamps every row with the same instant)."""
-    internal = field.get_internal_type()
-    if field.is_relation or internal in _AS_IS:
+    kind = type(field)
+    if kind in _AS_IS or (field.is_relation and isinstance(field, models.ForeignKey)):
         return None
     ops = connection.ops
-    if internal == "JSONField":
+    if kind is models.JSONField:
         return lambda value: None if value is None else ops.adapt_json_value(value, field.encoder)
-    if internal == "DateTimeField":
+    if kind is models.DateTimeField:
         return functools.lru_cache(maxsize=64)(ops.adapt_datetimefield_value)
-    if internal == "DateField":
+    if kind is models.DateField:
         return ops.adapt_datefield_value
 
     def prepare(value: Any) -> Any:

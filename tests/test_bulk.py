@@ -3,9 +3,10 @@
 import datetime
 
 import pytest
+from django.db import connection as db_connection
 
 from clients.models import Client, ClientKind
-from integrations.models import DirectoryEntry
+from integrations.models import Credential, DirectoryEntry
 from integrations.tests.factories import ConnectionFactory
 from tandem.bulk import rows_insert
 
@@ -82,3 +83,23 @@ def test_many_rows_go_in_several_statements_and_keep_their_order(firm):
     assert len(keys) == len(names)
     stored = dict(Client.objects.filter(pk__in=keys).values_list("pk", "display_name"))
     assert [stored[key] for key in keys] == names
+
+
+def test_a_field_that_prepares_its_values_is_never_written_as_given(firm):
+    connection = ConnectionFactory(firm=firm)
+    expires = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+
+    rows_insert(
+        Credential,
+        ["connection", "access_token", "access_token_expires_at"],
+        [(connection.pk, "secret-access-token", expires)],
+    )
+
+    assert Credential.objects.get(pk=connection.pk).access_token == "secret-access-token"
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token FROM integrations_credential WHERE connection_id = %s",
+            [connection.pk],
+        )
+        [(stored,)] = cursor.fetchall()
+    assert "secret-access-token" not in stored
