@@ -185,8 +185,11 @@ def connected_applications(request: HttpRequest) -> HttpResponse:
     connected = [
         {
             "application": application,
+            # In the order the scopes are declared, as the consent page listed them.
             "permissions": [
-                descriptions.get(scope, scope) for scope in sorted(granted.get(application.pk, ()))
+                description
+                for scope, description in descriptions.items()
+                if scope in granted.get(application.pk, ())
             ],
         }
         for application in selectors.connected_application_list(user=request.user)
