@@ -1,19 +1,30 @@
 """APS through the Tandem sync agent: a firm administrator activates APS, the agent sends the
-practice's APS export, and a client already in Tandem is linked to its APS record."""
+practice's APS export, a client already in Tandem is linked to its APS record, another is
+imported, and a later export's edit comes in with a refresh."""
 
+import re
+
+from django.core.cache import cache
 from playwright.sync_api import expect
 from tandem_agent.cli import main
 
 from clients.tests.factories import CompanyFactory
+from matching.cache import candidate_index_clear
 from sandbox.aps import aps_exports, export_write
+from sync.models import Link, RecordOutcome, SyncKind, SyncRun
 from tests.agent.conftest import credentials_issue
+from tests.e2e.test_bulk_refresh import worker_start
 
 
 def test_aps_is_activated_fed_by_the_agent_and_a_client_linked(
     page, log_in, live_server, firm, admin_user, tmp_path
 ):
+    # The live server shares this process's caches, keyed by ids that repeat across tests.
+    cache.clear()
+    candidate_index_clear()
     exports = aps_exports(clients=30, seed=11)
     company = next(row for row in exports.first if row["Client Type"] == "Company")
+    edited = next(row for row in exports.later if row["Client Code"] in exports.edited)
     name = company["Client Name"]
     CompanyFactory(firm=firm, display_name=name)
     log_in(admin_user)
@@ -50,3 +61,32 @@ def test_aps_is_activated_fed_by_the_agent_and_a_client_linked(
 
     expect(page.get_by_role("status")).to_contain_text(f"is linked to “{name}”")
     expect(page.get_by_role("region", name="APS: APS database")).to_contain_text("Connected")
+
+    page.get_by_role("link", name="Clients", exact=True).first.click()
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("searchbox", name="Search APS clients").press_sequentially(
+        edited["Client Code"]
+    )
+    to_import = page.get_by_role("table", name="APS clients to import")
+    original_name = next(
+        row["Client Name"] for row in exports.first if row["Client Code"] == edited["Client Code"]
+    )
+    to_import.get_by_role("checkbox", name=f"Select {original_name}").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url(re.compile(r"/clients/sync-runs/\d+/$"))
+    worker_start(page).join()
+    expect(page.get_by_text("Done", exact=True)).to_be_visible()
+    imported = Link.objects.get(connection__provider="aps", external_id=edited["Client Code"])
+
+    export_write(exports.later, export)
+    assert main(["--state-dir", str(state_dir), "push", str(export)]) == 0
+    page.get_by_role("link", name="Add-ons").first.click()
+    page.get_by_text("Refresh…").click()
+    page.get_by_role("button", name="Refresh", exact=True).click()
+    worker_start(page).join()
+    expect(page.get_by_text("Done", exact=True)).to_be_visible()
+
+    refresh = SyncRun.objects.get(kind=SyncKind.REFRESH)
+    record = refresh.records.get(external_id=edited["Client Code"])
+    assert record.outcome == RecordOutcome.UPDATED
+    assert record.client_id == imported.client_id
