@@ -17,6 +17,13 @@ from integrations.models import Connection
 from scheduling.models import Appointment
 from sync.models import Link, RecordOutcome, SyncKind, SyncRun, SyncRunRecord
 
+# The largest id the databases store (a signed 64-bit integer); a larger one names nothing.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know: a misspelt field must not be silently ignored."""
@@ -126,8 +133,7 @@ class RelationshipSerializer(serializers.ModelSerializer):
 
 
 class RelationshipCreateSerializer(StrictSerializer):
-    other = serializers.IntegerField(
-        min_value=1,
+    other = id_field(
         help_text="The active client on the other side: an individual when this client is a "
         "company, trust or partnership; an entity when it is an individual.",
     )
@@ -154,7 +160,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentBookSerializer(StrictSerializer):
-    staff = serializers.IntegerField(min_value=1, help_text="The id of a member of the firm.")
+    staff = id_field(help_text="The id of a member of the firm.")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     location = serializers.CharField(required=False, allow_blank=True, default="")
@@ -212,10 +218,11 @@ class ConnectionSerializer(serializers.ModelSerializer):
 
 
 class ConnectionStatusSerializer(ConnectionSerializer):
-    links = serializers.IntegerField(help_text="Clients linked through this connection.")
-    directory_refreshed_at = serializers.DateTimeField(
-        allow_null=True, help_text="When Tandem last read the connection's list of clients."
-    )
+    """A connection with what the API's status call adds, passed in `context` by the view:
+    `links`, `directory_refreshed_at` and `active_run`."""
+
+    links = serializers.SerializerMethodField()
+    directory_refreshed_at = serializers.SerializerMethodField()
     active_run = serializers.SerializerMethodField()
 
     class Meta(ConnectionSerializer.Meta):
@@ -226,7 +233,22 @@ class ConnectionStatusSerializer(ConnectionSerializer):
             "active_run",
         )
 
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    @extend_schema_field(serializers.IntegerField(help_text="Clients linked through it."))
+    def get_links(self, connection: Connection) -> int:
+        return self.context["links"]
+
+    @extend_schema_field(
+        serializers.DateTimeField(
+            allow_null=True, help_text="When Tandem last read the connection's list of clients."
+        )
+    )
+    def get_directory_refreshed_at(self, connection: Connection) -> str | None:
+        refreshed_at = self.context["directory_refreshed_at"]
+        return serializers.DateTimeField().to_representation(refreshed_at) if refreshed_at else None
+
+    @extend_schema_field(
+        serializers.IntegerField(allow_null=True, help_text="The queued or running sync run.")
+    )
     def get_active_run(self, connection: Connection) -> int | None:
         run = self.context["active_run"]
         return run.pk if run else None
@@ -250,7 +272,7 @@ class LinkSerializer(serializers.ModelSerializer):
 
 
 class LinkCreateSerializer(StrictSerializer):
-    connection = serializers.IntegerField(min_value=1)
+    connection = id_field()
     external_id = serializers.CharField(max_length=100)
 
 
@@ -270,14 +292,14 @@ class DuplicateGroupSerializer(serializers.Serializer):
 
 
 class MergeCreateSerializer(StrictSerializer):
-    survivor = serializers.IntegerField(min_value=1, help_text="The contact that stays.")
+    survivor = id_field(help_text="The contact that stays.")
     duplicates = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         min_length=1,
         help_text="The contacts merged into the survivor, archived and kept for an undo.",
     )
     field_choices = serializers.DictField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         required=False,
         default=dict,
         help_text="Field name -> the id of the contact whose value the survivor keeps; "

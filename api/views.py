@@ -15,12 +15,15 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as RequestInvalid
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api import serializers as s
 from api.idempotency import idempotent
@@ -46,6 +49,7 @@ from clients.services import (
     relationship_create,
     relationship_delete,
 )
+from documents.filetypes import TYPE_LABELS
 from documents.models import Document
 from documents.selectors import client_documents, document_get
 from documents.services import document_upload
@@ -72,7 +76,19 @@ IDEMPOTENCY_DOC = (
 )
 
 
-class ClientCursorPagination(CursorPagination):
+class RefusingCursorPagination(CursorPagination):
+    """A cursor this API did not give is bad input (400), not a missing page."""
+
+    def decode_cursor(self, request: Request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise RequestInvalid(
+                {"cursor": "Cursor: not one this API gave; start again without it."}
+            ) from None
+
+
+class ClientCursorPagination(RefusingCursorPagination):
     """Clients by name: a cursor stays right while clients are added or renamed around it,
     where a page number would skip or repeat rows."""
 
@@ -82,7 +98,7 @@ class ClientCursorPagination(CursorPagination):
     max_page_size = 200
 
 
-class RecordCursorPagination(CursorPagination):
+class RecordCursorPagination(RefusingCursorPagination):
     ordering = ("id",)
     page_size = 100
     page_size_query_param = "page_size"
@@ -94,6 +110,8 @@ class SuggestionPagination(PageNumberPagination):
 
 
 class FirmApiView(GenericAPIView):
+    # The schema describes every call; OPTIONS answers 405 rather than guess at serializers.
+    metadata_class = None
     read_scope = Scope.CLIENTS_READ
     write_scope = Scope.CLIENTS_WRITE
 
@@ -341,11 +359,12 @@ class DocumentDownloadView(DocumentMixin, FirmApiView):
     @extend_schema(
         operation_id="documents_download",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, content_type): OpenApiResponse(
                 OpenApiTypes.BINARY,
-                description="The file, with its own content type (the `content_type` of its "
-                "metadata) and its name in Content-Disposition.",
+                description="The file, in the type its content was found to be (its metadata's "
+                "`content_type`), its name in Content-Disposition.",
             )
+            for content_type in sorted(TYPE_LABELS)
         },
         summary="Download a document",
     )
@@ -381,12 +400,13 @@ class ConnectionView(FirmApiView):
     )
     def get(self, request: Request, connection_pk: int) -> Response:
         connection = connection_get(firm=self.firm, pk=connection_pk)
-        connection.links = link_list(firm=self.firm).filter(connection=connection).count()
         directory = getattr(connection, "directory", None)
-        connection.directory_refreshed_at = directory.refreshed_at if directory else None
-        serializer = s.ConnectionStatusSerializer(
-            connection, context={"active_run": sync_run_active(connection=connection)}
-        )
+        context = {
+            "links": link_list(firm=self.firm).filter(connection=connection).count(),
+            "directory_refreshed_at": directory.refreshed_at if directory else None,
+            "active_run": sync_run_active(connection=connection),
+        }
+        serializer = s.ConnectionStatusSerializer(connection, context=context)
         return Response(serializer.data)
 
 
@@ -628,3 +648,18 @@ class SyncRunApplyView(SyncRunApiView):
         run = sync_run_get(firm=self.firm, pk=run_pk)
         applied = sync_run_apply(run=run, acting_user=request.user)
         return self.created(s.SyncRunSerializer(applied).data, "sync_run", applied.pk, code=202)
+
+
+@extend_schema(exclude=True)
+class UnknownPathView(APIView):
+    """Any other path under the API: a problem response like every other refusal, not the
+    browser's HTML page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    def dispatch_unknown(self, request: Request, unknown: str) -> Response:
+        raise NotFound("The API has no such path; see /api/v1/docs/.")
+
+    get = post = put = patch = delete = dispatch_unknown
