@@ -21,7 +21,8 @@ def sync_schedule_update(
     *, connection: Connection, enabled: bool, every_minutes: int, acting_user: User | None
 ) -> SyncSchedule:
     """Turn `connection`'s refresh schedule on or off; on, the first run is due one interval
-    from now, so that saving the form does not set off a refresh at once."""
+    from now, so that saving the form does not set off a refresh at once, and the worker's
+    tick is queued to watch for it."""
     if not EVERY_MINUTES_MIN <= every_minutes <= EVERY_MINUTES_MAX:
         raise SyncError(
             f"Refresh every: choose between {EVERY_MINUTES_MIN} and {EVERY_MINUTES_MAX} minutes "
@@ -43,6 +44,12 @@ def sync_schedule_update(
     schedule.updated_by = acting_user
     schedule.full_clean()
     schedule.save()
+    if enabled:
+        # Imported here: sync.runs asks this module which schedules are due.
+        from sync.runs import sync_tick_ensure
+
+        # The worker's tick queues itself only while there is something to watch.
+        transaction.on_commit(sync_tick_ensure)
     audit_record(
         firm=connection.firm,
         actor=acting_user,

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import AuditEvent
 from integrations.models import ConnectionStatus
@@ -9,6 +10,7 @@ from integrations.tests.factories import ConnectionFactory
 from sync.exceptions import SyncError
 from sync.models import SyncSchedule
 from sync.schedules import sync_schedule_get, sync_schedule_update, sync_schedules_due
+from sync.tasks import sync_tick
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +135,23 @@ def test_due_schedules_are_the_enabled_ones_of_active_connections_whose_time_has
     )
 
     assert list(sync_schedules_due(now=now)) == [other_firms_due, due]
+
+
+def test_turning_on_queues_the_workers_tick_once_committed(
+    connection, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_schedule_update(
+            connection=connection, enabled=True, every_minutes=30, acting_user=admin_user
+        )
+
+    assert DBTaskResult.objects.filter(task_path=sync_tick.module_path).count() == 1
+
+
+def test_turning_off_queues_nothing(connection, admin_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_schedule_update(
+            connection=connection, enabled=False, every_minutes=30, acting_user=admin_user
+        )
+
+    assert not DBTaskResult.objects.exists()
