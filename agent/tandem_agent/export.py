@@ -1,36 +1,9 @@
 """Reading APS's client export (CSV) into the records Tandem's inbound API takes.
 
-The export has a header row; column names are matched without regard to case or surrounding
-spaces, and columns Tandem does not know are ignored. One client per row:
-
-| Column              | Tandem field            | Notes                                          |
-| ------------------- | ----------------------- | ---------------------------------------------- |
-| Client Code         | code (the record's key) | required, unique in the export                 |
-| Client Name         | display_name            | required                                       |
-| Client Type         | kind                    | required: Individual, Sole Trader, Company,    |
-|                     |                         | Trust, Superannuation Fund, Estate, Partnership|
-| First Name          | first_name              | individuals only                               |
-| Middle Name         | middle_name             | individuals only                               |
-| Last Name           | last_name               | individuals only                               |
-| Date of Birth       | date_of_birth           | DD/MM/YYYY                                     |
-| Email               | email                   |                                                |
-| Phone               | phone                   |                                                |
-| Mobile              | mobile                  |                                                |
-| Website             | website                 |                                                |
-| Street Address 1, Street Address 2, Street City, Street Region, Street Postcode,      |
-| Street Country      | physical_line1 ... physical_country                                      |
-| Postal Address 1, Postal Address 2, Postal City, Postal Region, Postal Postcode,      |
-| Postal Country      | postal_line1 ... postal_country                                          |
-| Tax Number          | tax_number              | IRD or TFN                                     |
-| Company Number      | company_number          | company or business number (NZBN, ACN, ABN)   |
-| Family Group        | details.family_group    | kept for people to read, not synced            |
-| Contacts            | details.contacts        | "CODE: Name (Role); Name (Role)": the client   |
-|                     |                         | code is optional; kept for people to read      |
-
-A row that cannot be read (no code, an unknown client type, a date that is not one...) is
-reported with its row number and the reason, and skipped; the rest are sent. Values are
-checked again by Tandem, which may refuse a record the agent could read (an email address
-that is not one, say): that record is reported too.
+The columns, and how each becomes a Tandem field, are listed in agent/README.md. Column names
+are matched without regard to case or surrounding spaces; columns Tandem does not know are
+ignored. A row that cannot be read is reported with its row number and the reason, and
+skipped; the rest are sent.
 """
 
 import csv
