@@ -23,6 +23,7 @@ from oauth2_provider.views import (
 from oauth2_provider.views.metadata import OAuthServerMetadataView
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
+from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
 
 from identity import keys, selectors, services
 from identity.models import Application
@@ -50,17 +51,19 @@ class ConsentView(AuthorizationView):
         if credentials.get("code_challenge_method") == "plain":
             # Refused before the person is asked anything; the toolkit would only refuse
             # once they had pressed Authorise.
-            error = InvalidRequestError(
-                description='PKCE code_challenge_method "plain" is not accepted; use "S256".',
-                state=credentials.get("state"),
-            )
-            return self.error_response(
-                OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"]),
+            return self._refuse(
+                InvalidRequestError(
+                    description='PKCE code_challenge_method "plain" is not accepted; use "S256".'
+                ),
+                credentials,
                 application,
             )
-        prompt = set(request.GET.get("prompt", "").split())
+        prompt = self._prompt()
         consent = selectors.consent_get(user=request.user, application=application)
-        if consent is None or not set(scopes) <= consent.scopes or prompt & {"consent", "login"}:
+        consented = consent is not None and set(scopes) <= consent.scopes
+        if not consented and "none" in prompt:
+            return self._refuse(ConsentRequired(), credentials, application)
+        if not consented or prompt & {"consent", "login"}:
             return super().get(request, *args, **kwargs)
         try:
             uri, _headers, _body, _status = self.create_authorization_response(
@@ -69,6 +72,26 @@ class ConsentView(AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application)
         return self.redirect(uri, application)
+
+    def handle_no_permission(self):
+        # OIDC Core 3.1.2.1: with prompt=none no page may be shown, not even the login page.
+        if "none" not in self._prompt():
+            return super().handle_no_permission()
+        try:
+            _scopes, credentials = self.validate_authorization_request(self.request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        application = Application.objects.get(client_id=credentials["client_id"])
+        return self._refuse(LoginRequired(), credentials, application)
+
+    def _prompt(self) -> set[str]:
+        return set(self.request.GET.get("prompt", "").split())
+
+    def _refuse(self, error, credentials, application):
+        error.state = credentials.get("state")
+        return self.error_response(
+            OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"]), application
+        )
 
     def create_authorization_response(self, request, scopes, credentials, allow):
         uri, headers, body, status = super().create_authorization_response(

@@ -103,6 +103,37 @@ def test_prompt_consent_asks_again(as_staff, cms_app):
     assert response.status_code == 200
 
 
+def test_prompt_none_without_consent_answers_consent_required(as_staff, cms_app):
+    response = as_staff.get(
+        "/o/authorize/", authorization_params(cms_app, challenge=pkce_pair()[1], prompt="none")
+    )
+
+    query = redirect_query(response["Location"])
+    assert query["error"] == "consent_required"
+    assert query["state"] == "state-123"
+    assert query["iss"] == keys.issuer()
+
+
+def test_prompt_none_with_consent_answers_with_a_code(as_staff, cms_app):
+    authorise(as_staff, cms_app, challenge=pkce_pair()[1])
+
+    response = as_staff.get(
+        "/o/authorize/", authorization_params(cms_app, challenge=pkce_pair()[1], prompt="none")
+    )
+
+    assert redirect_query(response["Location"])["code"]
+
+
+def test_prompt_none_for_an_anonymous_visitor_answers_login_required(client, cms_app):
+    response = client.get(
+        "/o/authorize/", authorization_params(cms_app, challenge=pkce_pair()[1], prompt="none")
+    )
+
+    query = redirect_query(response["Location"])
+    assert query["error"] == "login_required"
+    assert query["state"] == "state-123"
+
+
 def test_connected_applications_lists_what_the_person_authorised(as_staff, as_admin, cms_app):
     authorise(as_staff, cms_app, challenge=pkce_pair()[1])
 
