@@ -20,6 +20,7 @@ class TandemOAuth2Validator(OAuth2Validator):
     oidc_claim_scope = {
         **OAuth2Validator.oidc_claim_scope,
         "email": "email",
+        "email_verified": "email",
         "name": "profile",
         "given_name": "profile",
         "family_name": "profile",
@@ -30,6 +31,9 @@ class TandemOAuth2Validator(OAuth2Validator):
         return {
             "sub": user_subject(user),
             "email": user.email,
+            # A Tandem account's email is its sign-in name, set by the firm's administrator or
+            # proven by accepting the emailed invitation; a CMS may match accounts on it.
+            "email_verified": True,
             "name": user.get_full_name() or user.email,
             "given_name": user.first_name,
             "family_name": user.last_name,

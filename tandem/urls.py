@@ -13,6 +13,7 @@ urlpatterns = [
     path("addons/", include("integrations.urls")),
     path("cms/", include("integrations.connectors.cms.urls")),
     path("api/v1/", include("api.urls")),
+    path("developers/client-feed/", include("identity.client_feed.urls")),
     path("agent/", include("integrations.connectors.aps.urls")),
     path("", include("identity.urls")),
     path("admin/", admin.site.urls),
