@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -62,8 +63,6 @@ from tandem.bulk import rows_insert
 
 logger = logging.getLogger(__name__)
 
-# A running run whose worker has not checked in for this long is presumed dead and resumed.
-STALE_AFTER = timedelta(minutes=2)
 # Records of a limited run read per transaction.
 SCOPE_BATCH = 500
 # A whole listing with no record at all, from a connection whose copy holds at least this many,
@@ -151,9 +150,14 @@ def sync_run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRu
     return SyncRun.objects.get(pk=run_id)
 
 
+def stale_after() -> timedelta:
+    """How long a running run's worker may stay silent before the run is resumed elsewhere."""
+    return timedelta(seconds=settings.SYNC_RUN_STALE_SECONDS)
+
+
 def sync_runs_stale(*, now=None) -> list[int]:
     """Ids of running runs whose worker stopped checking in (killed, or its machine lost)."""
-    cutoff = (now or timezone.now()) - STALE_AFTER
+    cutoff = (now or timezone.now()) - stale_after()
     return list(
         SyncRun.objects.filter(status=SyncRunStatus.RUNNING)
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
@@ -176,7 +180,7 @@ def _claim(run_id: int, owner: str) -> SyncRun | None:
     if (
         run.status == SyncRunStatus.RUNNING
         and run.heartbeat_at is not None
-        and now - run.heartbeat_at < STALE_AFTER
+        and now - run.heartbeat_at < stale_after()
     ):
         return None
     if run.status == SyncRunStatus.QUEUED:

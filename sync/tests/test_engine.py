@@ -17,7 +17,7 @@ from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
 from sandbox.xpm import XpmSandbox
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
-from sync.engine import STALE_AFTER, sync_run_execute
+from sync.engine import stale_after, sync_run_execute
 from sync.exceptions import SyncRunRefused
 from sync.models import Link, RecordOutcome, RemoteStatus, SyncRun, SyncRunStatus
 from sync.runs import sync_run_apply, sync_run_retry_failed, sync_run_start
@@ -324,7 +324,7 @@ def test_a_run_whose_worker_died_resumes_after_its_last_batch(
 
     assert sync_run_execute(run_id=started.pk).status == SyncRunStatus.RUNNING
     SyncRun.objects.filter(pk=started.pk).update(
-        heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=1)
+        heartbeat_at=timezone.now() - stale_after() - timedelta(seconds=1)
     )
     resumed = sync_run_execute(run_id=started.pk)
 

@@ -11,7 +11,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from integrations.tests.factories import ConnectionFactory
-from sync.engine import STALE_AFTER
+from sync.engine import stale_after
 from sync.models import SyncKind, SyncRun, SyncRunStatus, SyncSchedule
 from sync.runs import sync_tick_ensure, sync_tick_run
 from sync.tasks import sync_run_task, sync_tick
@@ -29,7 +29,7 @@ def queued(task) -> list[DBTaskResult]:
 def test_a_run_whose_worker_stopped_checking_in_is_queued_again():
     dead = SyncRunFactory(
         status=SyncRunStatus.RUNNING,
-        heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=5),
+        heartbeat_at=timezone.now() - stale_after() - timedelta(seconds=5),
     )
     alive = SyncRunFactory(status=SyncRunStatus.RUNNING, heartbeat_at=timezone.now())
 
@@ -81,7 +81,7 @@ def test_the_tick_is_queued_once_and_only_while_there_is_something_to_watch():
 def test_the_command_resumes_dead_runs_and_says_so():
     SyncRunFactory(
         status=SyncRunStatus.RUNNING,
-        heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=5),
+        heartbeat_at=timezone.now() - stale_after() - timedelta(seconds=5),
     )
     out = io.StringIO()
 
