@@ -7,6 +7,7 @@ from clients.models import Client
 from clients.tests.factories import CompanyFactory
 from integrations.connectors.aps.services import aps_records_archive, aps_records_receive
 from sync.engine import sync_run_execute
+from sync.field_sync import push_refusal
 from sync.models import Link, RemoteStatus, SyncKind
 from sync.runs import sync_run_start
 from sync.tests.factories import LinkFactory
@@ -62,3 +63,18 @@ def test_a_linked_client_gone_from_the_export_is_flagged_and_kept(
     link.refresh_from_db()
     assert link.remote_status == RemoteStatus.ARCHIVED
     assert Client.objects.get(pk=link.client_id).archived_at is None
+
+
+def test_the_sync_screen_of_an_aps_link_offers_only_aps_to_tandem(
+    aps_filled, admin_user, aps_records, as_admin
+):
+    code = sorted(aps_records)[0]
+    run(aps_filled, admin_user, SyncKind.IMPORT, external_ids=[code])
+    link = Link.objects.get(external_id=code)
+    Client.objects.filter(pk=link.client_id).update(email="changed@example.co.nz")
+
+    page = as_admin.get(f"/clients/{link.client_id}/links/{link.pk}/sync/").content.decode()
+
+    assert push_refusal("APS") in page
+    assert "APS → Tandem" in page
+    assert "Tandem → APS" not in page
