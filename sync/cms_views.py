@@ -41,6 +41,18 @@ def connected_accounts_view(request: HttpRequest) -> HttpResponse:
 
 @firm_admin_required
 @require_POST
+def addon_add_view(request: HttpRequest) -> HttpResponse:
+    """Add add-on's button for a CMS: the account is connected from the CMS, not from here."""
+    messages.info(
+        request,
+        "A CMS account is connected from the CMS: sign in there and choose “Connect to Tandem” "
+        "(or “Log in with Tandem”). The account then appears on this page.",
+    )
+    return redirect("cms:connected_accounts")
+
+
+@firm_admin_required
+@require_POST
 def connected_account_disconnect_view(request: HttpRequest, connection_pk: int) -> HttpResponse:
     connection = cms_connection_get(firm=request.firm, pk=connection_pk)
     if connection.is_active or connection.needs_reauthorisation:

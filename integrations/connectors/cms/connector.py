@@ -51,6 +51,9 @@ class CmsConnector(Connector):
         "Sync the clients of an account in a client management system that offers "
         "“Connect to Tandem”; the account is connected from the CMS."
     )
+    # Connected from the CMS (“Connect to Tandem”), not by signing in elsewhere from Tandem:
+    # Add add-on explains that instead of starting an authorisation.
+    activation_url_name = "cms:add"
     capabilities = Capability.LIST_MODIFIED_SINCE
     field_mapping = FEED_MAPPING
     PAGE_SIZE = 200

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", views.accounts_view, name="accounts"),
     path("accounts/<str:account_id>/", views.account_view, name="account"),
     # Pages of the firm's people.
+    path("add/", cms_views.addon_add_view, name="add"),
     path("connected-accounts/", cms_views.connected_accounts_view, name="connected_accounts"),
     path(
         "connected-accounts/<int:connection_pk>/disconnect/",

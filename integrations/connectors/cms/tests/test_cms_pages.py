@@ -89,6 +89,16 @@ def test_disconnect_is_not_for_other_add_ons(as_admin, firm):
     assert xpm.is_active
 
 
+def test_add_add_on_explains_that_the_cms_connects_the_account(as_admin):
+    page = as_admin.get(reverse("integrations:add")).content.decode()
+    assert f'action="{reverse("cms:add")}"' in page
+
+    response = as_admin.post(reverse("cms:add"), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("cms:connected_accounts")
+    assert "choose “Connect to Tandem”" in response.content.decode()
+
+
 # Select an account -----------------------------------------------------------------------------
 def test_select_an_account_offers_every_active_cms_account(as_staff, connection, admin_user):
     other_supplier = ApplicationFactory(name="Rimu CMS")
