@@ -7,21 +7,24 @@ PY := .venv/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help install install-test run test lint test-sqlite test-postgres bench clean
+.PHONY: help install install-test run test lint test-sqlite test-postgres bench soak clean
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, start everything"
 	@echo "make test   install what is missing, then run every test (SQLite and PostgreSQL)"
 	@echo "make bench  run the benchmarks and write bench/results.json (BENCH=clients_list for one)"
+	@echo "make soak   the long crash-safety soak of sync on PostgreSQL, then the load test"
 
 install: .venv/.installed node_modules/.installed
 
 install-test: install
 	scripts/system_packages chromium postgresql
 
-.venv/.installed: pyproject.toml requirements.lock
+.venv/.installed: pyproject.toml requirements.lock agent/pyproject.toml
 	@test -x $(PY) || { scripts/system_packages venv && $(PYTHON) -m venv .venv; }
 	$(PY) -m pip install --quiet -r requirements.lock
+	# The APS sync agent is a program of its own (`tandem-agent`); its dependencies are locked above.
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e agent
 	@touch $@
 
 # The benchmarks' peers (recordlinkage and friends) stay out of `make run` and `make test`.
@@ -62,6 +65,14 @@ bench: install .venv/.installed-bench
 	scripts/system_packages postgresql
 	postgres_url=$$(scripts/pg_test_server start); \
 	BENCH_POSTGRES_URL=$$postgres_url $(PY) -m bench $(BENCH)
+
+# The long versions of what `make test` runs briefly: many more worker kills over more clients.
+SOAK_TRIALS ?= 20
+SOAK_CLIENTS ?= 5000
+soak: install-test .venv/.installed-bench
+	database_url=$$(scripts/pg_test_server start); \
+	DATABASE_URL=$$database_url SOAK_TRIALS=$(SOAK_TRIALS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
+		$(PY) -m pytest tests/test_sync_soak.py -q -s
 
 clean:
 	-scripts/pg_test_server stop
