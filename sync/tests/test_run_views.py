@@ -9,6 +9,7 @@ from clients.tests.factories import CompanyFactory
 from integrations.models import ConnectionStatus
 from integrations.tests.factories import ConnectionFactory
 from sync.models import RecordOutcome, SyncKind, SyncRun, SyncRunStatus, SyncSchedule
+from sync.tasks import sync_run_task
 from sync.tests.factories import LinkFactory, SyncRunFactory, SyncRunRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,8 @@ def post(as_staff, django_capture_on_commit_callbacks):
 
 def queued_run_ids() -> list[int]:
     """The runs handed to the worker (none runs here)."""
-    return [task.args_kwargs["args"][0] for task in DBTaskResult.objects.order_by("id")]
+    runs = DBTaskResult.objects.filter(task_path=sync_run_task.module_path).order_by("id")
+    return [task.args_kwargs["args"][0] for task in runs]
 
 
 def run_url(run, name="sync:run_detail"):
