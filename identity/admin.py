@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from oauth2_provider.admin import ApplicationAdmin
 
 from identity.models import Application, Consent
@@ -12,6 +13,8 @@ admin.site.unregister(Application)
 class CmsApplicationAdmin(ApplicationAdmin):
     list_display = ("name", "client_id", "client_type", "authorization_grant_type", "created")
     search_fields = ("name", "client_id")
+    # A web address typed without a scheme is a CMS's public https endpoint.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("name", "logo_url", "client_feed_url")}),
         (
