@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.www_authenticate import build_bearer_challenge, challenge_status
 
+from accounts.models import User
 from integrations.connectors.aps.exceptions import ApsError
 from integrations.connectors.aps.services import (
     AGENT_SCOPE,
@@ -28,6 +29,7 @@ from integrations.connectors.aps.services import (
     aps_records_archive,
     aps_records_receive,
 )
+from integrations.models import Connection
 
 REFUSAL_STATUS = {"forbidden": 403, "not_activated": 409}
 
@@ -82,7 +84,9 @@ def agent_endpoint(*methods: str) -> Callable:
 
 
 @agent_endpoint("GET")
-def connection_view(request, *, connection, user, body) -> HttpResponse:
+def connection_view(
+    request: HttpRequest, *, connection: Connection, user: User, body: Any
+) -> HttpResponse:
     agent_contact_record(connection=connection)
     return JsonResponse(
         {
@@ -94,7 +98,9 @@ def connection_view(request, *, connection, user, body) -> HttpResponse:
 
 
 @agent_endpoint("POST")
-def clients_batch_view(request, *, connection, user, body) -> HttpResponse:
+def clients_batch_view(
+    request: HttpRequest, *, connection: Connection, user: User, body: Any
+) -> HttpResponse:
     outcome = aps_records_receive(
         connection=connection, acting_user=user, records=body.get("records")
     )
@@ -109,7 +115,9 @@ def clients_batch_view(request, *, connection, user, body) -> HttpResponse:
 
 
 @agent_endpoint("POST")
-def clients_removed_view(request, *, connection, user, body) -> HttpResponse:
+def clients_removed_view(
+    request: HttpRequest, *, connection: Connection, user: User, body: Any
+) -> HttpResponse:
     outcome = aps_records_archive(connection=connection, acting_user=user, codes=body.get("codes"))
     return JsonResponse(
         {

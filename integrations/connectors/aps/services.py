@@ -7,6 +7,7 @@ link for a person to review.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -319,7 +320,7 @@ class _Refused(Exception):
         self.message = message
 
 
-def _entry(connection: Connection, record: Any, now) -> DirectoryEntry:
+def _entry(connection: Connection, record: Any, now: datetime) -> DirectoryEntry:
     if not isinstance(record, dict):
         raise _Refused("", "Each client must be an object.")
     code = record.get("code")
@@ -364,7 +365,7 @@ def _content(entry: DirectoryEntry) -> tuple:
     return (entry.kind, entry.fields, entry.details, entry.archived)
 
 
-def _directory_changed(connection: Connection, now) -> None:
+def _directory_changed(connection: Connection, now: datetime) -> None:
     # A new version, so that cached search indexes of the directory are rebuilt.
     Directory.objects.get_or_create(connection=connection)
     Directory.objects.filter(connection=connection).update(
@@ -372,6 +373,6 @@ def _directory_changed(connection: Connection, now) -> None:
     )
 
 
-def _contact(connection: Connection, now) -> None:
+def _contact(connection: Connection, now: datetime) -> None:
     Connection.objects.filter(pk=connection.pk).update(agent_contact_at=now)
     connection.agent_contact_at = now
