@@ -283,6 +283,7 @@ def test_a_client_of_another_account_cannot_be_ticked(as_staff, connection, firm
     assert not SyncRun.objects.exists()
 
 
+@pytest.mark.postgres
 def test_sync_selected_while_a_run_is_under_way_is_refused(as_staff, connection, staff_user):
     client_entry = entry(connection, "Awa Orchards Limited")
     SyncRun.objects.create(firm=connection.firm, connection=connection, kind=SyncKind.REFRESH)
