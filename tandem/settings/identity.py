@@ -57,6 +57,8 @@ def _oidc_private_key() -> str:
 OAUTH2_PROVIDER_APPLICATION_MODEL = "identity.Application"
 
 _DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+# "none": public clients (the APS agent, native apps) prove themselves with PKCE instead.
+_TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "identity.oauth2_validators.TandemOAuth2Validator",
@@ -84,11 +86,8 @@ OAUTH2_PROVIDER = {
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token", _DEVICE_CODE_GRANT],
-    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
-    ],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": _TOKEN_ENDPOINT_AUTH_METHODS,
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": _TOKEN_ENDPOINT_AUTH_METHODS,
     "ALLOW_URI_WILDCARDS": False,
     # http stays allowed for loopback redirect URIs (RFC 8252: the sandboxes and native agents).
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
