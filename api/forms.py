@@ -13,7 +13,8 @@ class PersonalAccessTokenForm(forms.Form):
         max_length=100, help_text="What the token is for, so you know which to revoke."
     )
     scopes = forms.MultipleChoiceField(
-        choices=Scope.choices,
+        # The scope's name too: a developer reads it in the API's docs and its 403 answers.
+        choices=[(scope, f"{label} ({scope})") for scope, label in Scope.choices],
         widget=forms.CheckboxSelectMultiple,
         initial=[Scope.CLIENTS_READ],
         help_text="Give a script only what it needs.",

@@ -146,7 +146,7 @@ def _flattened(detail: Any, field: str = "") -> Any:
     also starts the message, as the services' messages start with the field's label."""
     if isinstance(detail, dict):
         for name, inner in detail.items():
-            nested = name if name != "non_field_errors" else ""
+            nested = "" if name == "non_field_errors" else str(name)
             yield from _flattened(inner, f"{field}.{nested}".strip(".") if nested else field)
     elif isinstance(detail, list):
         for index, inner in enumerate(detail):
