@@ -105,11 +105,17 @@ def run_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         outcome = ""
     records = sync_run_records(run=run, outcome=outcome or None)
     page = Paginator(records, RECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
-    conflicts = [record for record in page if record.outcome == RecordOutcome.CONFLICT]
+    # Conflicts and changes made only in Tandem are settled field by field on the client's Sync
+    # screen: for a person to choose, or to push.
+    to_review = [
+        record
+        for record in page
+        if record.outcome in (RecordOutcome.CONFLICT, RecordOutcome.PUSHABLE)
+    ]
     links = links_by_external_id(
-        connection=run.connection, external_ids=[record.external_id for record in conflicts]
+        connection=run.connection, external_ids=[record.external_id for record in to_review]
     )
-    for record in conflicts:
+    for record in to_review:
         record.review_link = links.get(record.external_id)
     context = {
         "nav": "addons",

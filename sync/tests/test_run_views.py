@@ -254,6 +254,25 @@ def test_conflicts_link_to_the_clients_field_sync_screen(as_staff, firm, connect
     assert reverse("sync:field_sync", args=[client.pk, link.pk]) in response.text
 
 
+def test_changes_made_only_in_tandem_offer_the_push(as_staff, firm, connection):
+    client = CompanyFactory(firm=firm, display_name="Kowhai Joinery Limited")
+    link = LinkFactory(connection=connection, client=client)
+    run = SyncRunFactory(connection=connection)
+    SyncRunRecordFactory(
+        run=run,
+        client=client,
+        external_id=link.external_id,
+        outcome=RecordOutcome.PUSHABLE,
+        pushable=["email"],
+    )
+
+    response = as_staff.get(run_url(run))
+
+    assert "Changed in Tandem only: Email" in response.text
+    assert "Push to Xero Practice Manager" in response.text
+    assert reverse("sync:field_sync", args=[client.pk, link.pk]) in response.text
+
+
 def test_flagged_clients_are_listed_with_what_happened_to_them(as_staff, firm, connection):
     client = CompanyFactory(firm=firm, display_name="Rimu Farms Limited")
     run = SyncRunFactory(connection=connection, flagged=1)
