@@ -153,16 +153,11 @@ class CmsConnector(Connector):
         while True:
             attempt += 1
             last_attempt = attempt == self.ATTEMPTS
+            token = self._feed_token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             self._api_calls += 1
             try:
-                response = self.http.get(
-                    url,
-                    params=params,
-                    headers={
-                        "Authorization": f"Bearer {self._feed_token()}",
-                        "Accept": "application/json",
-                    },
-                )
+                response = self.http.get(url, params=params, headers=headers)
             except httpx.TransportError as error:
                 if not last_attempt:
                     self.sleep(self._backoff(attempt))
@@ -220,12 +215,15 @@ class CmsConnector(Connector):
         return body
 
     def _backoff(self, attempt: int) -> float:
-        """Exponential with full jitter, so several workers do not retry in step."""
+        """Exponential with jitter, so several workers do not retry in step."""
         ceiling = min(self.BACKOFF_CAP_SECONDS, self.BACKOFF_SECONDS * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
 
     def _feed_url(self) -> str:
-        feed_url = getattr(self.application, "client_feed_url", "")
+        if self.application is None:
+            # The supplier's application was removed from Tandem: nothing can be signed for it.
+            raise AuthorisationExpired(self.supplier)
+        feed_url = self.application.client_feed_url
         if not feed_url:
             raise RequestRejected(
                 self.supplier, detail="the supplier has registered no client feed address"
@@ -234,7 +232,7 @@ class CmsConnector(Connector):
 
     def _feed_token(self) -> str:
         """A feed token for this account, signed anew shortly before the last one expires."""
-        if not self.connection.is_active or self.application is None:
+        if not self.connection.is_active:
             raise AuthorisationExpired(self.supplier)
         user = self.connection.connected_by
         if user is None or not user.is_active:

@@ -224,3 +224,10 @@ def test_a_cms_without_a_feed_address_is_refused_clearly(connector, cms_applicat
 
     with pytest.raises(RequestRejected, match="no client feed address"):
         CmsConnector(connector.connection).list_clients()
+
+
+def test_a_supplier_removed_from_tandem_needs_connecting_again(connector, cms_application):
+    cms_application.delete()
+
+    with pytest.raises(AuthorisationExpired):
+        CmsConnector(connector.connection).list_clients()
