@@ -1,0 +1,500 @@
+"""Staff browsing and searching the Clients tab and the API while a refresh of 10,000 clients runs.
+
+The set-up a practice would scale out to, on loopback: PostgreSQL (a database made for the
+benchmark), gunicorn with several workers on an ephemeral 127.0.0.1 port, and a `db_worker`.
+The firm's 10,000 clients come from the XPM sandbox through the sync engine (an import); then
+CHANGED of them change in XPM, and the first refresh, which reads all 10,000 and updates the
+changed ones, starts once the users are all at work (see `bench/load_users.py` for what they do).
+
+The load is a fixed number of users (LOAD_USERS, default USERS), each thinking 1-3 s between
+clicks, for LOAD_SECONDS; it is not a search for the most users the site can hold.
+
+Figures:
+- `load_rps`, `load_p95_ms`: requests a second answered, and their 95th percentile response time,
+  while the refresh ran (from its start until it finished or the load stopped);
+- `load_htmx_search_p95_ms`, `load_api_search_p95_ms`: the same percentile for the in-place
+  search of the Clients tab and for the API's search alone;
+- `load_window_rps`, `load_window_p95_ms`: the same over the whole load, ramp-up included;
+- `load_users`, `load_requests`, `load_errors` (any answer but a 200, whole load);
+- `load_p95_under_target`: 1 when `load_p95_ms` is under P95_TARGET_MS;
+- `load_refresh_s` (the run's own time, started to finished), `load_refresh_updated`,
+  `load_refresh_ok`: 1 when the run succeeded, every changed client in Tandem equals XPM's
+  record, and no link, client or external id is doubled.
+
+Reproduce: `make bench BENCH=load`, or with a PostgreSQL server of your own
+`BENCH_POSTGRES_URL=postgres://... .venv/bin/python -m bench load`. Logs (gunicorn, the worker,
+locust's table of every request kind) go to var/bench/load/.
+"""
+
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from sync.models import SyncRun
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATA_DIR = ROOT / "var" / "bench"
+POSTGRES_DATABASE = "tandem_bench_load"
+CLIENTS = 10_000
+CHANGED = 200
+SEED = 9_007
+USERS = int(os.environ.get("LOAD_USERS", "20"))
+LOAD_SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
+# The refresh starts once every user is at work.
+RAMP_SECONDS = 10
+WEB_WORKERS = 3
+WEB_THREADS = 4
+P95_TARGET_MS = 300
+CALLBACK = "http://127.0.0.1:8000/addons/xpm/callback/"
+STARTUP_SECONDS = 60
+STOP_SECONDS = 10
+REFRESH_DEADLINE_SECONDS = 600
+BROWSED_CLIENTS = 1_000
+SEARCH_TERMS = 60
+
+
+def run() -> dict[str, float]:
+    server_url = os.environ.get("BENCH_POSTGRES_URL") or _pg_test_server_start()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _postgres_database_fresh(server_url),
+        "DJANGO_SETTINGS_MODULE": "tandem.settings",
+    }
+    # A process of its own, so that its settings point at the benchmark's database.
+    measured = subprocess.run(
+        [sys.executable, "-m", "bench.bench_load"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(measured.stdout.strip().splitlines()[-1])
+
+
+def _pg_test_server_start() -> str:
+    started = subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "scripts" / "pg_test_server"), "start"],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return started.stdout.strip()
+
+
+def _postgres_database_fresh(server_url: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        name = sql.Identifier(POSTGRES_DATABASE)
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{POSTGRES_DATABASE}"))
+
+
+# Everything below runs with Django set up, in the benchmark's subprocess or in a test.
+
+
+@dataclass
+class LoadResult:
+    samples: list[list]  # [start (unix seconds), response time (ms), name, ok] per request
+    run: "SyncRun"
+    refresh_started: float  # unix seconds
+    refresh_finished: float
+
+    def window(self, *, during_refresh: bool, name_contains: str = "") -> dict[str, float]:
+        """Requests a second, p95 (ms), requests and errors of the samples in the window."""
+        chosen = [s for s in self.samples if name_contains in s[2]]
+        if during_refresh:
+            chosen = [s for s in chosen if self.refresh_started <= s[0] <= self.refresh_finished]
+        if not chosen:
+            return {"rps": 0.0, "p95_ms": 0.0, "requests": 0, "errors": 0}
+        first = self.refresh_started if during_refresh else min(s[0] for s in chosen)
+        last = max(s[0] for s in chosen)
+        times = [s[1] for s in chosen]
+        p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+        return {
+            "rps": len(chosen) / max(last - first, 1e-3),
+            "p95_ms": p95,
+            "requests": len(chosen),
+            "errors": sum(1 for s in chosen if not s[3]),
+        }
+
+
+def xpm_change(sandbox, *, count: int, rng: random.Random) -> list[str]:
+    """Change the email of `count` live clients in XPM, as its staff would; their uuids."""
+    listed = [c for c in sandbox.store.clients_live() if not c.is_archived]
+    # XPM compares modified times to the second: the changes land after the import's.
+    when = sandbox.now() + timedelta(seconds=1)
+    changed = rng.sample(listed, count)
+    for client in changed:
+        sandbox.store.client_update(
+            client.uuid, {"email": f"load{rng.randrange(10**9)}@example.com"}, when=when
+        )
+    return [client.uuid for client in changed]
+
+
+def load_config(*, firm, users: int, seconds: int, rng: random.Random) -> dict:
+    """What the users need: a session and an API token each, clients to open, words to type."""
+    from django.conf import settings
+    from django.test import Client as HttpClient
+
+    from accounts.models import Membership, Role, User
+    from api.services import personal_access_token_create
+    from clients.models import Client
+
+    credentials = []
+    for number in range(users):
+        user = User.objects.create_user(email=f"load{number}@{firm.slug}.example", password=None)
+        Membership.objects.create(user=user, firm=firm, role=Role.STAFF)
+        # What signing in leaves behind, without paying for a password hash per user.
+        browser = HttpClient()
+        browser.force_login(user)
+        token = personal_access_token_create(
+            user=user, name="Load test", scopes=["clients:read"], expires_at=None
+        )
+        credentials.append(
+            {"session": browser.cookies[settings.SESSION_COOKIE_NAME].value, "token": token.raw}
+        )
+    client_ids = list(Client.objects.filter(firm=firm).values_list("pk", flat=True))
+    names = [
+        word.lower()
+        for name in Client.objects.filter(firm=firm).values_list("display_name", flat=True)[:2_000]
+        for word in name.split()
+        if len(word) >= 4 and word.isalpha()
+    ]
+    return {
+        "users": users,
+        "spawn_rate": max(1.0, users / RAMP_SECONDS),
+        "seconds": seconds,
+        "credentials": credentials,
+        "client_ids": rng.sample(client_ids, min(BROWSED_CLIENTS, len(client_ids))),
+        "searches": rng.sample(sorted(set(names)), min(SEARCH_TERMS, len(set(names)))),
+    }
+
+
+def service_env(sandbox) -> dict[str, str]:
+    """The environment of the portal and the worker: this process's database and sandbox."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{settings['NAME']}"
+    else:
+        password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+        url = (
+            f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT']}/"
+            f"{settings['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "tandem.settings",
+        "XPM_SANDBOX_URL": sandbox.base_url.rstrip("/"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@contextlib.contextmanager
+def portal(env: dict[str, str], *, log: Path, workers: int = WEB_WORKERS) -> Iterator[str]:
+    """gunicorn serving Tandem on a free 127.0.0.1 port; yields its base URL."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "tandem.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        f"--threads={WEB_THREADS}",
+        "--graceful-timeout=5",
+        "--error-logfile=-",
+        "--no-control-socket",
+    ]
+    with _process(command, env, log) as process:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_answering(url, process, log)
+        yield url
+
+
+@contextlib.contextmanager
+def task_worker(env: dict[str, str], *, log: Path) -> Iterator[None]:
+    command = [
+        sys.executable,
+        "manage.py",
+        "db_worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--interval",
+        "0.2",
+    ]
+    with _process(command, env, log):
+        yield
+
+
+def load_during_refresh(
+    *, connection, acting_user, env: dict[str, str], config: dict, work_dir: Path
+) -> LoadResult:
+    """Set the users loose on the portal, start a refresh once they are all at work, and wait
+    for both to end. The portal and the worker run from here to the end of the load."""
+    from sync.models import SyncKind
+    from sync.runs import sync_run_start
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config_path, samples_path = work_dir / "config.json", work_dir / "samples.json"
+    samples_path.unlink(missing_ok=True)
+    with (
+        task_worker(env, log=work_dir / "worker.log"),
+        portal(env, log=work_dir / "portal.log") as url,
+    ):
+        config_path.write_text(json.dumps({**config, "host": url}))
+        command = [sys.executable, "-m", "bench.load_users", str(config_path), str(samples_path)]
+        with _process(command, env, work_dir / "locust.log") as users:
+            time.sleep(min(RAMP_SECONDS, config["seconds"] / 3))
+            run = sync_run_start(
+                connection=connection, acting_user=acting_user, kind=SyncKind.REFRESH
+            )
+            refresh_started = time.time()
+            _wait_for_run(run)
+            refresh_finished = time.time()
+            users.wait(timeout=config["seconds"] + STARTUP_SECONDS)
+            if users.returncode:
+                raise RuntimeError(f"locust failed ({users.returncode}): see {work_dir}")
+    return LoadResult(
+        samples=json.loads(samples_path.read_text()),
+        run=run,
+        refresh_started=refresh_started,
+        refresh_finished=refresh_finished,
+    )
+
+
+def refresh_problems(*, connection, run, changed: list[str]) -> list[str]:
+    """What is wrong after `run` (nothing, when it is right): it succeeded, every changed
+    client in Tandem equals XPM's record, and nothing is doubled."""
+    from django.db.models import Count
+
+    from clients.models import Client
+    from integrations.connectors.xpm import XpmConnector
+    from sync.models import Link, SyncRunStatus
+
+    problems = []
+    if run.status != SyncRunStatus.SUCCEEDED:
+        problems.append(f"the refresh ended {run.status}: {run.message}")
+    links = Link.objects.filter(connection=connection)
+    for column in ("external_id", "client"):
+        doubled = links.values(column).annotate(count=Count("pk")).filter(count__gt=1).count()
+        if doubled:
+            problems.append(f"{doubled} {column} values are linked more than once")
+    clients = Client.objects.filter(firm=connection.firm).count()
+    if clients != links.count():
+        problems.append(f"{clients} clients for {links.count()} links: a client doubled or lost")
+    linked = {link.external_id: link.client for link in links.select_related("client")}
+    with XpmConnector(connection) as connector:
+        for external_id in changed:
+            record = connector.get_client(external_id)
+            client = linked.get(external_id)
+            if client is None:
+                problems.append(f"{record.display_name} is not in Tandem")
+                continue
+            differing = {
+                name: (getattr(client, name), value)
+                for name, value in record.fields.items()
+                if getattr(client, name) != value
+            }
+            if differing:
+                problems.append(f"{record.display_name} differs from XPM: {differing}")
+    return problems
+
+
+def _wait_for_run(run) -> None:
+    deadline = time.monotonic() + REFRESH_DEADLINE_SECONDS
+    while True:
+        run.refresh_from_db()
+        if not run.is_active:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the refresh did not finish in {REFRESH_DEADLINE_SECONDS} s")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def _process(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A child in a session of its own (gunicorn's workers included), stopped on the way out:
+    SIGTERM, then SIGKILL to whatever of its group is left."""
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed commands
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                _log(f"{' '.join(command[:4])} did not stop in {STOP_SECONDS} s; killing it")
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}: see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=2):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return  # It answered, even if not with a 200.
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer at {url} in {STARTUP_SECONDS} s: see {log}")
+
+
+def _measure() -> dict[str, float]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection as db_connection
+    from django.test.utils import override_settings
+
+    from sandbox.xpm import XpmSandbox
+    from sync.runs import sync_run_execute, sync_run_start
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(SEED)
+    sandbox = XpmSandbox(clients=CLIENTS, seed=SEED, rate_limits=False, redirect_uris=[CALLBACK])
+    with (
+        sandbox,
+        override_settings(
+            XERO_AUTHORIZE_URL=sandbox.authorize_url,
+            XERO_TOKEN_URL=sandbox.token_url,
+            XERO_CONNECTIONS_URL=sandbox.connections_url,
+            XPM_API_BASE=sandbox.api_base,
+        ),
+    ):
+        connection, admin = _connect(sandbox)
+        began = time.monotonic()
+        imported = sync_run_execute(
+            run_id=sync_run_start(connection=connection, acting_user=admin, kind="import").pk
+        )
+        if imported.status != "succeeded":
+            raise SystemExit(f"the import failed: {imported.message}")
+        _log(f"imported {imported.created:,} clients in {time.monotonic() - began:.0f} s")
+        with db_connection.cursor() as cursor:
+            # What autovacuum does soon after a bulk load.
+            cursor.execute("VACUUM ANALYZE")
+        changed = xpm_change(sandbox, count=CHANGED, rng=rng)
+        config = load_config(firm=connection.firm, users=USERS, seconds=LOAD_SECONDS, rng=rng)
+        _log(f"{USERS} users for {LOAD_SECONDS} s; {CHANGED} clients changed in XPM")
+        result = load_during_refresh(
+            connection=connection,
+            acting_user=admin,
+            env=service_env(sandbox),
+            config=config,
+            work_dir=BENCH_DATA_DIR / "load",
+        )
+        problems = refresh_problems(connection=connection, run=result.run, changed=changed)
+    for problem in problems[:20]:
+        _log(f"PROBLEM: {problem}")
+
+    during = result.window(during_refresh=True)
+    whole = result.window(during_refresh=False)
+    run = result.run
+    figures = {
+        "load_users": float(USERS),
+        "load_rps": round(during["rps"], 1),
+        "load_p95_ms": round(during["p95_ms"], 1),
+        "load_htmx_search_p95_ms": round(
+            result.window(during_refresh=True, name_contains="(htmx)")["p95_ms"], 1
+        ),
+        "load_api_search_p95_ms": round(
+            result.window(during_refresh=True, name_contains="api clients search")["p95_ms"], 1
+        ),
+        "load_p95_under_target": float(during["p95_ms"] < P95_TARGET_MS),
+        "load_window_rps": round(whole["rps"], 1),
+        "load_window_p95_ms": round(whole["p95_ms"], 1),
+        "load_requests": float(whole["requests"]),
+        "load_errors": float(whole["errors"]),
+        "load_refresh_s": round((run.finished_at - run.started_at).total_seconds(), 2),
+        "load_refresh_updated": float(run.updated),
+        "load_refresh_ok": float(not problems),
+    }
+    _log(
+        f"during the refresh ({figures['load_refresh_s']} s): {during['requests']} requests, "
+        f"{figures['load_rps']} a second, p95 {figures['load_p95_ms']} ms"
+    )
+    return figures
+
+
+def _connect(sandbox):
+    import httpx
+
+    from accounts.models import Firm, Membership, Role, User
+    from integrations import services
+
+    firm = Firm.objects.create(name="Load Test Accounting", slug="load")
+    admin = User.objects.create_user(email="admin@load.example", password=None)
+    Membership.objects.create(user=admin, firm=firm, role=Role.ADMIN)
+    session: dict = {}
+    query = httpx.URL(
+        services.connection_authorise_start(
+            session=session, firm=firm, acting_user=admin, provider="xpm", redirect_uri=CALLBACK
+        )
+    ).params
+    code = sandbox.consent_code(
+        redirect_uri=CALLBACK, scope=query["scope"], code_challenge=query["code_challenge"]
+    )
+    connection = services.connection_authorise_complete(
+        session=session,
+        firm=firm,
+        acting_user=admin,
+        provider="xpm",
+        params={"code": code, "state": query["state"]},
+    )
+    return connection, admin
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    print(json.dumps(_measure()))
