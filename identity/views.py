@@ -2,6 +2,8 @@
 
 import json
 
+from csp.constants import NONE
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -29,7 +31,10 @@ from identity import keys, selectors, services
 from identity.models import Application
 
 
+# A consent screen inside someone else's frame could be clickjacked into "Authorise": this page
+# refuses framing whatever the site-wide policy says.
 @method_decorator(xframe_options_deny, name="dispatch")
+@method_decorator(csp_replace({"frame-ancestors": [NONE]}), name="dispatch")
 class ConsentView(AuthorizationView):
     """The authorization endpoint: log in, then Authorise or Cancel, once per set of scopes."""
 
@@ -37,8 +42,6 @@ class ConsentView(AuthorizationView):
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
-        # A consent screen inside someone else's frame could be clickjacked into "Authorise".
-        response["Content-Security-Policy"] = "frame-ancestors 'none'"
         patch_cache_control(response, no_store=True)
         return response
 
