@@ -1,6 +1,7 @@
 """The provider's pages: consent, connected applications, and the published metadata."""
 
 import json
+from urllib.parse import urlsplit
 
 from csp.constants import NONE
 from csp.decorators import csp_replace
@@ -108,6 +109,15 @@ class ConsentView(AuthorizationView):
             firm=request.firm,
         )
         return uri, headers, body, status
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        application = context.get("application")
+        if application is not None and application.logo_url:
+            # The supplier's logo is the one thing this page loads from another origin.
+            logo = urlsplit(application.logo_url)
+            response._csp_update = {"img-src": [f"{logo.scheme}://{logo.netloc}"]}
+        return response
 
     def error_response(self, error, application, **kwargs):
         response = super().error_response(error, application, **kwargs)

@@ -59,6 +59,26 @@ def test_consent_page_cannot_be_framed_or_cached(as_staff, cms_app, settings):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_consent_page_may_load_the_suppliers_logo_and_nothing_else_from_its_origin(
+    as_staff, cms_app
+):
+    cms_app.logo_url = "https://cdn.ledgerly.example/brand/logo.png"
+    cms_app.save()
+
+    response = as_staff.get(
+        "/o/authorize/", authorization_params(cms_app, challenge=pkce_pair()[1])
+    )
+
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in response["Content-Security-Policy"].split(";")
+        if directive.strip()
+    }
+    assert "https://cdn.ledgerly.example" in policy["img-src"]
+    assert "https://cdn.ledgerly.example" not in policy.get("script-src", [])
+    assert 'src="https://cdn.ledgerly.example/brand/logo.png"' in response.content.decode()
+
+
 def test_cancel_refuses_access_and_remembers_nothing(as_staff, cms_app):
     page = as_staff.get("/o/authorize/", authorization_params(cms_app, challenge=pkce_pair()[1]))
 
