@@ -28,7 +28,7 @@ from tandem_agent.client import (
     device_sign_in_wait,
 )
 from tandem_agent.errors import AgentError
-from tandem_agent.export import ExportUnreadable, export_read
+from tandem_agent.export import Export, ExportUnreadable, export_read
 from tandem_agent.push import PushSummary, push
 from tandem_agent.state import Credentials, state_dir_resolve
 
@@ -157,12 +157,14 @@ def _push_reporting(args: argparse.Namespace, state_dir: Path, out: TextIO) -> N
         print(f"tandem-agent: {error}", file=out, flush=True)
 
 
-def _report(export, summary: PushSummary, out: TextIO, *, dry_run: bool) -> None:
-    lines = [f"Row problems (skipped): {len(export.problems)}"] if export.problems else []
-    lines += [f"  {problem}" for problem in export.problems[:ROWS_LISTED]]
-    if len(export.problems) > ROWS_LISTED:
-        lines.append(f"  ... and {len(export.problems) - ROWS_LISTED} more")
-    lines += [f"  {refusal}" for refusal in summary.refused]
+def _report(export: Export, summary: PushSummary, out: TextIO, *, dry_run: bool) -> None:
+    lines = []
+    if export.problems:
+        lines.append(f"Rows skipped: {len(export.problems)}")
+        lines += _listed([str(problem) for problem in export.problems])
+    if summary.refused:
+        lines.append(f"Clients Tandem refused (sent again next time): {len(summary.refused)}")
+        lines += _listed(summary.refused)
     if export.missing_columns:
         lines.append(
             "The export has no column " + ", ".join(export.missing_columns) + ": sent as empty."
@@ -174,12 +176,15 @@ def _report(export, summary: PushSummary, out: TextIO, *, dry_run: bool) -> None
         + f"; {summary.unchanged} unchanged."
     )
     if summary.gone:
-        listed = ", ".join(summary.gone[:ROWS_LISTED])
-        more = (
-            f" and {len(summary.gone) - ROWS_LISTED} more"
-            if len(summary.gone) > ROWS_LISTED
-            else ""
-        )
         verb = "would be archived" if dry_run else "archived"
-        lines.append(f"Gone from the export ({verb} in Tandem): {listed}{more}.")
+        lines.append(f"Gone from the export ({verb} in Tandem): {len(summary.gone)}")
+        lines += _listed(summary.gone)
     print("\n".join(lines), file=out, flush=True)
+
+
+def _listed(items: list[str]) -> list[str]:
+    """The first ROWS_LISTED of `items`, indented, and how many more there are."""
+    lines = [f"  {item}" for item in items[:ROWS_LISTED]]
+    if len(items) > ROWS_LISTED:
+        lines.append(f"  ... and {len(items) - ROWS_LISTED} more")
+    return lines

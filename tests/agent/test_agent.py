@@ -129,7 +129,9 @@ def test_a_rerun_after_edits_sends_only_those_and_archives_the_removed(
     assert live_codes(aps_connection) == {r["Client Code"] for r in export.later}
     archived = DirectoryEntry.objects.filter(connection=aps_connection, archived=True)
     assert set(archived.values_list("external_id", flat=True)) == export.removed
-    assert "Gone from the export (archived in Tandem): " + ", ".join(sorted(export.removed)) in out
+    assert f"Gone from the export (archived in Tandem): {len(export.removed)}" in out
+    listed = out.splitlines()
+    assert all(f"  {code}" in listed for code in export.removed)
 
 
 def test_dry_run_says_what_it_would_send_and_sends_nothing(api, state_dir, exports, aps_connection):
