@@ -137,11 +137,11 @@ def _sync_selected(
     except SyncError as refusal:
         messages.error(request, refusal.message)
         return form, None
-    if started.waiting:
+    if started.refreshed_after:
         messages.info(
             request,
-            f"{len(started.waiting)} of the ticked clients were synced before: Sync selected "
-            "them again once this import is done to refresh them.",
+            f"{len(started.refreshed_after)} of the ticked clients were synced before: they are "
+            "refreshed once this import is done.",
         )
     return form, started
 

@@ -3,13 +3,17 @@ read, so no CMS is called."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from clients.tests.factories import CompanyFactory
 from identity.tests.factories import ApplicationFactory
 from integrations.connectors.cms.tests.factories import cms_connection_create
 from integrations.models import ConnectionStatus, DirectoryEntry
 from integrations.tests.factories import ConnectionFactory
-from sync.models import SyncKind, SyncRun
+from sync.cms_services import cms_refresh_after_import
+from sync.cms_tasks import cms_refresh_after_import_task
+from sync.models import SyncKind, SyncRun, SyncRunStatus
 from sync.tests.factories import DirectoryEntryFactory, LinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -251,18 +255,75 @@ def test_sync_selected_refreshes_synced_clients_overwriting_when_ticked(as_staff
     )
 
 
-def test_sync_selected_of_new_and_synced_clients_imports_first(as_staff, connection):
+def test_sync_selected_of_new_and_synced_clients_imports_then_refreshes(
+    as_staff, connection, staff_user, django_capture_on_commit_callbacks
+):
     new = entry(connection, "Awa Orchards Limited")
     synced = entry(connection, "Bellbird Trust")
     link(connection, synced.external_id, base=dict(synced.fields))
 
-    response = sync_selected(as_staff, connection, [new.external_id, synced.external_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sync_selected(
+            as_staff, connection, [new.external_id, synced.external_id], overwrite=True
+        )
 
-    run = SyncRun.objects.get()
-    assert (run.kind, run.external_ids) == (SyncKind.IMPORT, [new.external_id])
+    imported = SyncRun.objects.get()
+    assert (imported.kind, imported.external_ids) == (SyncKind.IMPORT, [new.external_id])
+    assert response["Location"] == reverse("sync:run_detail", kwargs={"pk": imported.pk})
+    (waiting,) = DBTaskResult.objects.filter(task_path=cms_refresh_after_import_task.module_path)
+    assert waiting.args_kwargs["kwargs"] == {
+        "run_id": imported.pk,
+        "external_ids": [synced.external_id],
+        "overwrite": True,
+        "acting_user_id": staff_user.pk,
+    }
     follow = as_staff.get(reverse("cms:sync_clients", args=[connection.pk]))
-    assert "1 of the ticked clients were synced before" in follow.content.decode()
-    assert response.status_code == 302
+    assert "they are refreshed once this import is done" in follow.content.decode()
+
+
+def test_the_refresh_waits_for_the_import_to_be_over(connection, staff_user):
+    imported = SyncRun.objects.create(
+        firm=connection.firm, connection=connection, kind=SyncKind.IMPORT
+    )
+    waiting = {
+        "run_id": imported.pk,
+        "external_ids": ["kauri-7"],
+        "overwrite": True,
+        "acting_user_id": staff_user.pk,
+    }
+
+    assert cms_refresh_after_import(**waiting) is None
+    (again,) = DBTaskResult.objects.filter(task_path=cms_refresh_after_import_task.module_path)
+    assert again.run_after > timezone.now()
+
+    imported.status = SyncRunStatus.SUCCEEDED
+    imported.save()
+    refresh = cms_refresh_after_import(**waiting)
+
+    assert (refresh.kind, refresh.overwrite, refresh.external_ids) == (
+        SyncKind.REFRESH,
+        True,
+        ["kauri-7"],
+    )
+    assert refresh.started_by == staff_user
+
+
+def test_no_refresh_follows_an_import_of_a_connection_since_disconnected(connection, staff_user):
+    imported = SyncRun.objects.create(
+        firm=connection.firm,
+        connection=connection,
+        kind=SyncKind.IMPORT,
+        status=SyncRunStatus.SUCCEEDED,
+    )
+    connection.status = ConnectionStatus.DISCONNECTED
+    connection.save()
+
+    started = cms_refresh_after_import(
+        run_id=imported.pk, external_ids=["kauri-7"], overwrite=False, acting_user_id=staff_user.pk
+    )
+
+    assert started is None
+    assert SyncRun.objects.count() == 1
 
 
 def test_sync_selected_with_nothing_ticked_says_so(as_staff, connection):
