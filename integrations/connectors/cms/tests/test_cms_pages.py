@@ -255,6 +255,7 @@ def test_sync_selected_refreshes_synced_clients_overwriting_when_ticked(as_staff
     )
 
 
+@pytest.mark.postgres
 def test_sync_selected_of_new_and_synced_clients_imports_then_refreshes(
     as_staff, connection, staff_user, django_capture_on_commit_callbacks
 ):
@@ -281,6 +282,7 @@ def test_sync_selected_of_new_and_synced_clients_imports_then_refreshes(
     assert "they are refreshed once this import is done" in follow.content.decode()
 
 
+@pytest.mark.postgres
 def test_the_refresh_waits_for_the_import_to_be_over(connection, staff_user):
     imported = SyncRun.objects.create(
         firm=connection.firm, connection=connection, kind=SyncKind.IMPORT
