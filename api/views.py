@@ -8,10 +8,9 @@ object is a 404 like a missing one. Each call needs one scope: `read_scope` for 
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import resolve, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -56,7 +55,6 @@ from documents.services import document_upload
 from integrations.selectors import connection_get, connection_list
 from scheduling.selectors import client_appointments, staff_list
 from scheduling.services import appointment_book
-from sync.models import Link
 from sync.runs import sync_run_apply, sync_run_retry_failed, sync_run_start
 from sync.selectors import (
     active_connections,
@@ -93,6 +91,13 @@ class ClientCursorPagination(RefusingCursorPagination):
     where a page number would skip or repeat rows."""
 
     ordering = ("sort_name", "id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class RunCursorPagination(RefusingCursorPagination):
+    ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -472,7 +477,7 @@ class LinkView(FirmApiView):
         description="Removes the link only: nothing of the client or the record is changed.",
     )
     def delete(self, request: Request, client_pk: int, link_pk: int) -> Response:
-        link: Link = link_get(client=self.client(), pk=link_pk)
+        link = link_get(client=self.client(), pk=link_pk)
         link_delete(link=link, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -559,7 +564,7 @@ class SyncRunApiView(FirmApiView):
 
 
 class SyncRunsView(SyncRunApiView):
-    pagination_class = RecordCursorPagination
+    pagination_class = RunCursorPagination
 
     @extend_schema(
         operation_id="sync_runs_list",
@@ -569,9 +574,7 @@ class SyncRunsView(SyncRunApiView):
     )
     def get(self, request: Request, connection_pk: int) -> Response:
         connection = connection_get(firm=self.firm, pk=connection_pk)
-        runs: QuerySet = sync_runs_for_connection(connection=connection)
-        self.paginator.ordering = ("-created_at", "-id")
-        page = self.paginate_queryset(runs)
+        page = self.paginate_queryset(sync_runs_for_connection(connection=connection))
         return self.get_paginated_response(s.SyncRunSerializer(page, many=True).data)
 
     @extend_schema(
@@ -660,6 +663,9 @@ class UnknownPathView(APIView):
     throttle_classes = []
 
     def dispatch_unknown(self, request: Request, unknown: str) -> Response:
+        with_slash = f"{request.path}/"
+        if resolve(with_slash).url_name != "unknown":
+            raise NotFound(f"The API has no such path: did you mean {with_slash} ?")
         raise NotFound("The API has no such path; see /api/v1/docs/.")
 
     get = post = put = patch = delete = dispatch_unknown

@@ -406,7 +406,7 @@ def test_undoing_a_merge_twice_is_a_conflict(api, firm):
 def test_a_sync_run_is_started_and_its_progress_read(api, firm, django_capture_on_commit_callbacks):
     connection = ConnectionFactory(firm=firm)
 
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True):
         started = api.post(
             f"/api/v1/connections/{connection.pk}/sync-runs/",
             {"kind": "refresh", "dry_run": True},
@@ -416,7 +416,7 @@ def test_a_sync_run_is_started_and_its_progress_read(api, firm, django_capture_o
     status = api.get(started["Location"]).json()
 
     assert started.status_code == 202
-    assert len(queued) == 1, "the run is queued for the worker once the request commits"
+    assert run.task_id, "the run is queued for the worker once the request commits"
     assert (status["id"], status["kind"], status["dry_run"]) == (run.pk, "refresh", True)
     assert status["status"] == "queued"
 
@@ -463,3 +463,10 @@ def test_an_unknown_path_is_a_problem_too(api):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_path_missing_its_slash_is_told_the_right_one(api):
+    response = api.get("/api/v1/clients")
+
+    assert response.status_code == 404
+    assert "did you mean /api/v1/clients/ ?" in response.json()["detail"]
