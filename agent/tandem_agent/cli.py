@@ -102,6 +102,8 @@ def _login(args: argparse.Namespace, state_dir: Path, out: TextIO) -> int:
             file=out,
             flush=True,
         )
+        if sign_in.verification_uri_complete:
+            print(f"(or opens {sign_in.verification_uri_complete})", file=out, flush=True)
         credentials = device_sign_in_wait(http, sign_in, server=server, client_id=args.client_id)
     credentials.save(state_dir)
     api = TandemApi(credentials, state_dir=state_dir)
