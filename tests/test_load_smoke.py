@@ -13,6 +13,7 @@ import pytest
 from bench.bench_load import (
     load_config,
     load_during_refresh,
+    portal_and_worker,
     refresh_problems,
     service_env,
     xpm_change,
@@ -59,13 +60,14 @@ def test_staff_and_api_users_are_served_while_a_refresh_runs_and_it_ends_correct
     assert imported.status == "succeeded", imported.message
     changed = xpm_change(sandbox, count=CHANGED, rng=rng)
 
-    result = load_during_refresh(
-        connection=connection,
-        acting_user=admin_user,
-        env=service_env(sandbox),
-        config=load_config(firm=firm, users=USERS, seconds=SECONDS, rng=rng),
-        work_dir=tmp_path,
-    )
+    with portal_and_worker(service_env(sandbox), work_dir=tmp_path) as url:
+        result = load_during_refresh(
+            connection=connection,
+            acting_user=admin_user,
+            url=url,
+            config=load_config(firm=firm, users=USERS, seconds=SECONDS, rng=rng),
+            work_dir=tmp_path,
+        )
 
     assert result.samples, f"the users made no request; see {tmp_path}"
     failed = [sample for sample in result.samples if not sample[3]]
