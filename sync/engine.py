@@ -628,13 +628,18 @@ class _Execution:
 
     # After a whole listing ---------------------------------------------------------------------
     def _flag_missing(self) -> None:
-        """Links whose record the complete listing did not include: flagged, never removed."""
+        """Links whose record the complete listing did not include: flagged, never removed.
+        A record listed but unreadable (failed) was there all the same."""
         seen = DirectoryEntry.objects.filter(
             connection=self.connection, refreshed_at__gte=self.run.started_at
+        ).values("external_id")
+        unreadable = SyncRunRecord.objects.filter(
+            run_id=self.run.pk, outcome=RecordOutcome.FAILED
         ).values("external_id")
         missing = (
             Link.objects.filter(connection=self.connection)
             .exclude(external_id__in=seen)
+            .exclude(external_id__in=unreadable)
             .exclude(remote_status=RemoteStatus.MISSING)
         )
         now = timezone.now()
