@@ -53,7 +53,8 @@ def agent_endpoint(*methods: str) -> Callable:
             valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[AGENT_SCOPE])
             if not valid:
                 return _unauthorised(request, getattr(oauth_request, "oauth2_error", None) or {})
-            user = oauth_request.access_token.user
+            token = oauth_request.access_token
+            user = token.user
             body: Any = None
             if request.method == "POST":
                 try:
@@ -68,7 +69,8 @@ def agent_endpoint(*methods: str) -> Callable:
                         detail="Send the request as a JSON object.",
                     )
             try:
-                connection = agent_connection_get(user=user)
+                client_id = token.application.client_id if token.application else ""
+                connection = agent_connection_get(user=user, client_id=client_id)
                 return view(request, connection=connection, user=user, body=body)
             except ApsError as error:
                 return problem(

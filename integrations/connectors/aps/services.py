@@ -128,9 +128,12 @@ def agent_device_approve(*, firm: Firm, acting_user: User, user_code: str, appro
     )
 
 
-def agent_connection_get(*, user: User) -> Connection:
-    """The APS connection an agent signed in as `user` sends to; refused unless `user` is (still)
-    an administrator of a firm with APS active."""
+def agent_connection_get(*, user: User, client_id: str) -> Connection:
+    """The APS connection an agent signed in as `user` sends to; refused unless the token is the
+    agent's (`client_id`, not another application's that was granted the scope) and `user` is
+    (still) an administrator of a firm with APS active."""
+    if client_id != settings.TANDEM_AGENT_CLIENT_ID:
+        raise AgentForbidden("Only the Tandem sync agent may send a firm's APS clients.")
     membership = getattr(user, "membership", None)
     if membership is None or not membership.is_admin:
         raise AgentForbidden(

@@ -1,8 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client as HttpClient
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
 
 from accounts.models import Role
 from accounts.tests.factories import member_create
+from identity.tests.factories import ApplicationFactory
 from integrations.connectors.aps.services import aps_activate
 from integrations.connectors.aps.tests.conftest import bearer
 from integrations.models import DirectoryEntry
@@ -107,6 +112,22 @@ def test_a_token_without_the_agent_scope_is_refused(aps_connection, admin_user):
 
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+def test_another_applications_token_is_refused_even_with_the_scope(aps_connection, admin_user):
+    other = ApplicationFactory(client_id="some-cms")
+    token = AccessToken.objects.create(
+        user=admin_user,
+        application=other,
+        token="cms-token",
+        scope="aps:push",
+        expires=timezone.now() + timedelta(minutes=10),
+    )
+
+    response = post(BATCH, {"records": []}, {"Authorization": f"Bearer {token.token}"})
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Only the Tandem sync agent may send a firm's APS clients."
 
 
 def test_a_staff_members_token_is_refused(aps_connection, firm):
