@@ -206,6 +206,18 @@ def record_plan(
 
     planned = []
     new_base = dict(previous_base)
+    if policy.mode == Mode.IMPORT and not local:
+        # No client yet: what `_decide` gives each field, without asking it 25 times a record
+        # (an import plans every record of a practice).
+        for name in scope:
+            remote_value = remote.get(name, ABSENT)
+            base_value = previous_base.get(name, ABSENT)
+            if remote_value is ABSENT:
+                planned.append(FieldPlan(name, Decision.UNCHANGED, ABSENT, base_value, ABSENT))
+                continue
+            planned.append(FieldPlan(name, Decision.TAKE_REMOTE, ABSENT, base_value, remote_value))
+            new_base[name] = remote_value
+        scope = []
     for name in scope:
         local_value = local.get(name, ABSENT)
         base_value = previous_base.get(name, ABSENT)

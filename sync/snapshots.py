@@ -18,4 +18,8 @@ COMPARE = {"date_of_birth": _comparable_date}
 
 
 def snapshot_dump(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _comparable_date(value) for name, value in values.items()}
+    date = datetime.date
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in values.items()
+    }

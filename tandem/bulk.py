@@ -68,19 +68,17 @@ def rows_insert(
         for field in opts.concrete_fields
         if not field.primary_key and not field.generated and field not in given
     ]
-    if defaulted:
-        defaults = tuple(_default(field) for field in defaulted)
-        rows = [(*row, *defaults) for row in rows]
     model_fields = [*given, *defaulted]
     preparers = [_preparer(field, connection) for field in model_fields]
-    if any(preparers):
-        rows = [
-            tuple(
-                value if prepare is None else prepare(value)
-                for value, prepare in zip(row, preparers, strict=True)
-            )
-            for row in rows
-        ]
+    # Only the columns whose values need preparing are touched row by row; the defaults are
+    # the same for every row and prepared once.
+    to_prepare = [(index, prepare) for index, prepare in enumerate(preparers) if prepare]
+    defaults = _prepared(
+        [_default(field) for field in defaulted],
+        [(index - len(given), prepare) for index, prepare in to_prepare if index >= len(given)],
+    )
+    given_to_prepare = [(index, prepare) for index, prepare in to_prepare if index < len(given)]
+    rows = [_prepared(row, given_to_prepare) + defaults for row in rows]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in model_fields)
     suffix = ""
@@ -111,6 +109,15 @@ def rows_insert(
     return keys
 
 
+def _prepared(row: Sequence[Any], to_prepare: list[tuple[int, Callable]]) -> list[Any]:
+    """`row` with the values at `to_prepare`'s indices prepared (None stays None)."""
+    values = list(row)
+    for index, prepare in to_prepare:
+        if values[index] is not None:
+            values[index] = prepare(values[index])
+    return values
+
+
 def _default(field) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return timezone.now()
@@ -118,7 +125,8 @@ def _default(field) -> Any:
 
 
 def _preparer(field, connection) -> Callable[[Any], Any] | None:
-    """How a value of `field` is made ready for the driver; None when it goes as it is.
+    """How a (not None) value of `field` is made ready for the driver; None when it goes as
+    it is.
 
     The same conversions `field.get_db_prep_save` makes, called directly: for JSON the
     backend's own adapter, and for dates and times the backend's, once per distinct value
@@ -128,13 +136,10 @@ def _preparer(field, connection) -> Callable[[Any], Any] | None:
         return None
     ops = connection.ops
     if kind is models.JSONField:
-        return lambda value: None if value is None else ops.adapt_json_value(value, field.encoder)
+        return functools.partial(ops.adapt_json_value, encoder=field.encoder)
     if kind is models.DateTimeField:
         return functools.lru_cache(maxsize=64)(ops.adapt_datetimefield_value)
     if kind is models.DateField:
         return ops.adapt_datefield_value
 
-    def prepare(value: Any) -> Any:
-        return None if value is None else field.get_db_prep_save(value, connection)
-
-    return prepare
+    return functools.partial(field.get_db_prep_save, connection=connection)

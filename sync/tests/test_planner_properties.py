@@ -189,3 +189,22 @@ class TandemAndPracticeManagement(RuleBasedStateMachine):
 
 TestTandemAndPracticeManagement = TandemAndPracticeManagement.TestCase
 TestTandemAndPracticeManagement.settings = settings(max_examples=200, stateful_step_count=30)
+
+
+@given(base=PM_VALUES, remote=PM_VALUES)
+def test_importing_into_no_client_plans_what_the_decision_rules_give(base, remote):
+    """An import of a record with no client yet takes every field the record states and keeps
+    the base of the rest, as the rules decide each field one by one."""
+    plan = record_plan(local={}, base=base, remote=remote, fields=FIELDS, policy=Policy.import_())
+
+    one_field_each = [
+        record_plan(
+            local={}, base=base, remote=remote, fields=[name], policy=Policy.import_()
+        ).fields[0]
+        for name in FIELDS
+    ]
+    assert plan.fields == tuple(one_field_each)
+    assert plan.decisions == {
+        name: Decision.TAKE_REMOTE if name in remote else Decision.UNCHANGED for name in FIELDS
+    }
+    assert dict(plan.base) == {**base, **remote}
