@@ -184,9 +184,8 @@ def load_config(*, firm, users: int, seconds: int, rng: random.Random) -> dict:
         token = personal_access_token_create(
             user=user, name="Load test", scopes=["clients:read"], expires_at=None
         )
-        credentials.append(
-            {"session": browser.cookies[settings.SESSION_COOKIE_NAME].value, "token": token.raw}
-        )
+        session = browser.cookies[settings.SESSION_COOKIE_NAME]
+        credentials.append({"cookie": f"{session.key}={session.value}", "token": token.raw})
     client_ids = list(Client.objects.filter(firm=firm).values_list("pk", flat=True))
     names = [
         word.lower()

@@ -9,9 +9,10 @@ standard library for gevent, which must not reach the Django or sandbox code of 
 
     python -m bench.load_users CONFIG.json SAMPLES.json
 
-CONFIG holds `host`, `users`, `spawn_rate`, `seconds`, `credentials` (one `{"session",
-"token"}` per user), `client_ids` and `searches`. SAMPLES receives every request as
-`[start (unix seconds), response time (ms), name, ok]`, so the caller can measure any window.
+CONFIG holds `host`, `users`, `spawn_rate`, `seconds`, `credentials` (one per user: `cookie`,
+the Cookie header of a signed-in session, and `token`, an API token), `client_ids` and
+`searches`. SAMPLES receives every request as `[start (unix seconds), response time (ms), name,
+ok]`, so the caller can measure any window.
 """
 
 import itertools
@@ -27,7 +28,6 @@ from locust.env import Environment
 from locust.log import setup_logging
 from locust.stats import print_error_report, print_stats
 
-SESSION_COOKIE = "sessionid"
 STOP_SECONDS = 30
 HTMX = {"HX-Request": "true", "HX-Target": "client-results"}
 # Each user, staff or API, takes the next credential: one person, one session, one token.
@@ -74,7 +74,7 @@ class StaffUser(_Person):
 
     def on_start(self) -> None:
         super().on_start()
-        self.headers["Cookie"] = f"{SESSION_COOKIE}={self.credential['session']}"
+        self.headers["Cookie"] = self.credential["cookie"]
 
     @task(3)
     def clients_list(self) -> None:
