@@ -1,9 +1,12 @@
+from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
 
 from accounts.models import Firm
+from integrations.crypto import EncryptedTextField
 
 
 class ClientKind(models.TextChoices):
@@ -16,6 +19,20 @@ class ClientKind(models.TextChoices):
 ENTITY_KINDS = (ClientKind.COMPANY, ClientKind.TRUST, ClientKind.PARTNERSHIP)
 
 ADDRESS_PARTS = ("line1", "line2", "city", "region", "post_code", "country")
+
+
+class EncryptedCharField(EncryptedTextField):
+    """A short value stored encrypted: validated and edited like a CharField of `max_length`.
+
+    The column is text, as the ciphertext is several times longer than the value.
+    """
+
+    def __init__(self, *args, max_length: int, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"widget": forms.TextInput, **kwargs})
 
 
 class Client(models.Model):
@@ -49,7 +66,9 @@ class Client(models.Model):
     postal_region = models.CharField("postal region", max_length=100, blank=True)
     postal_post_code = models.CharField("postal post code", max_length=20, blank=True)
     postal_country = models.CharField("postal country", max_length=100, blank=True)
-    tax_number = models.CharField(max_length=40, blank=True)
+    # A person's IRD or TFN number is what identity thieves look for: encrypted at rest, so it
+    # can be compared only in Python, never filtered on.
+    tax_number = EncryptedCharField(max_length=40, blank=True)
     company_number = models.CharField("company or business number", max_length=40, blank=True)
     notes = models.TextField(blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
