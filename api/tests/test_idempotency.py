@@ -15,9 +15,14 @@ from documents.tests.files import PDF
 NEW_CLIENT = {"kind": "company", "display_name": "Rimu Joinery Limited"}
 
 
+def create(api, key: str | None = "k-1", **changes):
+    """Creates NEW_CLIENT, with `changes`, sending `key` as the Idempotency-Key."""
+    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
+    return api.post("/api/v1/clients/", {**NEW_CLIENT, **changes}, format="json", **headers)
+
+
 def test_a_retried_create_answers_the_first_response_and_creates_nothing_more(api, firm):
-    first = api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    retry = api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    first, retry = create(api), create(api)
 
     assert first.status_code == retry.status_code == 201
     assert retry.json() == first.json()
@@ -27,14 +32,9 @@ def test_a_retried_create_answers_the_first_response_and_creates_nothing_more(ap
 
 
 def test_the_same_key_with_a_different_body_is_refused(api, firm):
-    api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    create(api)
 
-    response = api.post(
-        "/api/v1/clients/",
-        {**NEW_CLIENT, "display_name": "Another Name"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k-1",
-    )
+    response = create(api, display_name="Another Name")
 
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused"
@@ -42,8 +42,8 @@ def test_the_same_key_with_a_different_body_is_refused(api, firm):
 
 
 def test_without_a_key_every_call_creates(api, firm):
-    api.post("/api/v1/clients/", NEW_CLIENT, format="json")
-    api.post("/api/v1/clients/", {**NEW_CLIENT, "display_name": "Second"}, format="json")
+    create(api, key=None)
+    create(api, key=None)
 
     assert Client.objects.count() == 2
 
@@ -51,25 +51,15 @@ def test_without_a_key_every_call_creates(api, firm):
 def test_keys_of_different_tokens_never_meet(firm, admin_user, token_for, bearer):
     mine, theirs = bearer(token_for(admin_user)), bearer(token_for(admin_user))
 
-    mine.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    theirs.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    create(mine)
+    create(theirs)
 
     assert Client.objects.count() == 2
 
 
 def test_a_refused_create_keeps_no_key_so_the_corrected_retry_works(api, firm):
-    refused = api.post(
-        "/api/v1/clients/",
-        {**NEW_CLIENT, "email": "not an email"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k-1",
-    )
-    corrected = api.post(
-        "/api/v1/clients/",
-        {**NEW_CLIENT, "email": "office@rimu.nz"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k-1",
-    )
+    refused = create(api, email="not an email")
+    corrected = create(api, email="office@rimu.nz")
 
     assert refused.status_code == 422
     assert corrected.status_code == 201
@@ -97,7 +87,7 @@ def test_an_upload_retried_with_its_key_stores_one_document(api, firm):
 
 @pytest.mark.parametrize("key", ["", "é-not-ascii", "x" * 256])
 def test_a_malformed_key_is_refused(api, firm, key):
-    response = api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    response = create(api, key=key)
 
     assert response.status_code == 400
     assert response.json()["code"] == "idempotency_key_invalid"
@@ -106,9 +96,9 @@ def test_a_malformed_key_is_refused(api, firm, key):
 
 def test_a_key_older_than_its_lifetime_is_forgotten(api, firm, settings):
     settings.TANDEM_API_IDEMPOTENCY_HOURS = 0
-    api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    create(api)
 
-    api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    create(api)
 
     assert Client.objects.count() == 2
     assert IdempotencyKey.objects.count() == 1
@@ -123,17 +113,15 @@ def test_two_identical_calls_at_once_create_one_client(firm, admin_user, token_f
     barrier = threading.Barrier(2)
     responses = []
 
-    def create():
+    def create_at_once():
         api = bearer(raw)
         barrier.wait()
         try:
-            responses.append(
-                api.post("/api/v1/clients/", NEW_CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-            )
+            responses.append(create(api))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=create) for _ in range(2)]
+    threads = [threading.Thread(target=create_at_once) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -178,6 +178,19 @@ def test_a_relationship_to_a_client_of_the_wrong_kind_is_refused(api, firm):
 
 
 # Appointments ----------------------------------------------------------------------------------
+def book(api, client, *, staff, starts_at, ends_at, **fields):
+    return api.post(
+        f"/api/v1/clients/{client.pk}/appointments/",
+        {
+            "staff": staff.pk,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+            **fields,
+        },
+        format="json",
+    )
+
+
 def test_an_appointment_is_booked_and_its_clashes_said(api, firm, staff_user):
     client = CompanyFactory(firm=firm)
     starts = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
@@ -188,15 +201,13 @@ def test_an_appointment_is_booked_and_its_clashes_said(api, firm, staff_user):
         ends_at=starts + timedelta(hours=1),
     )
 
-    response = api.post(
-        f"/api/v1/clients/{client.pk}/appointments/",
-        {
-            "staff": staff_user.pk,
-            "starts_at": (starts + timedelta(minutes=30)).isoformat(),
-            "ends_at": (starts + timedelta(minutes=90)).isoformat(),
-            "location": "Office",
-        },
-        format="json",
+    response = book(
+        api,
+        client,
+        staff=staff_user,
+        starts_at=starts + timedelta(minutes=30),
+        ends_at=starts + timedelta(minutes=90),
+        location="Office",
     )
     listed = api.get(f"/api/v1/clients/{client.pk}/appointments/").json()
 
@@ -206,17 +217,14 @@ def test_an_appointment_is_booked_and_its_clashes_said(api, firm, staff_user):
 
 
 def test_an_appointment_ending_before_it_starts_is_refused(api, firm, staff_user):
-    client = CompanyFactory(firm=firm)
     starts = timezone.now() + timedelta(days=2)
 
-    response = api.post(
-        f"/api/v1/clients/{client.pk}/appointments/",
-        {
-            "staff": staff_user.pk,
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts - timedelta(hours=1)).isoformat(),
-        },
-        format="json",
+    response = book(
+        api,
+        CompanyFactory(firm=firm),
+        staff=staff_user,
+        starts_at=starts,
+        ends_at=starts - timedelta(hours=1),
     )
 
     assert response.status_code == 422
@@ -225,17 +233,14 @@ def test_an_appointment_ending_before_it_starts_is_refused(api, firm, staff_user
 
 
 def test_an_appointment_with_someone_outside_the_firm_is_refused(api, firm, outsider):
-    client = CompanyFactory(firm=firm)
     starts = timezone.now() + timedelta(days=2)
 
-    response = api.post(
-        f"/api/v1/clients/{client.pk}/appointments/",
-        {
-            "staff": outsider.pk,
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=1)).isoformat(),
-        },
-        format="json",
+    response = book(
+        api,
+        CompanyFactory(firm=firm),
+        staff=outsider,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
     )
 
     assert response.status_code == 422
