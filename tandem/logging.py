@@ -25,7 +25,7 @@ _SECRET_VALUE = re.compile(
 # Tax numbers wherever they appear: NZ IRD and AU TFN numbers are 8 or 9 digits, often grouped
 # in threes (`123-456-789`); AU business numbers are 11 (`51 824 753 556`).
 _TAX_NUMBER = re.compile(
-    r"(?<![\w-])(?:\d{2,3}[- ]?\d{3}[- ]?\d{3}|\d{2} ?\d{3} ?\d{3} ?\d{3})(?![\w-])"
+    r"(?<![\w-])(?:\d{2} ?\d{3} ?\d{3} ?\d{3}|\d{2,3}[- ]?\d{3}[- ]?\d{3})(?![\w-])"
 )
 
 
