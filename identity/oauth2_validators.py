@@ -1,13 +1,17 @@
 import hashlib
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import get_refresh_token_model
+from oauth2_provider.models import get_device_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc8628.grant_types.device_code import DeviceCodeGrant
 
 from identity.models import RedeemedCode
 from identity.selectors import user_subject
+
+DeviceGrant = get_device_grant_model()
 
 
 def _checksum(value: str) -> str:
@@ -38,6 +42,30 @@ class TandemOAuth2Validator(OAuth2Validator):
             "given_name": user.first_name,
             "family_name": user.last_name,
         }
+
+    def validate_device_code(self, client_id, code, request, *args, **kwargs):
+        """Where a polling device's code stands (RFC 8628 section 3.5); once approved, the
+        token is the approving person's, with the scopes they approved. The code is taken
+        under a row lock and spent by the token it yields, so two polls cannot both get one."""
+        with transaction.atomic():
+            grant = (
+                DeviceGrant.objects.select_for_update()
+                .filter(client_id=client_id, device_code=code)
+                .first()
+            )
+            if grant is None:
+                return None
+            if grant.status == DeviceGrant.DENIED:
+                return DeviceCodeGrant.DEVICE_CODE_DENIED
+            if grant.is_expired():
+                return DeviceCodeGrant.DEVICE_CODE_EXPIRED
+            if grant.status != DeviceGrant.AUTHORIZED or grant.user is None:
+                return DeviceCodeGrant.DEVICE_CODE_PENDING
+            request.user = grant.user
+            request.scopes = grant.scope.split()
+            grant.status = DeviceGrant.EXPIRED
+            grant.save(update_fields=["status"])
+        return DeviceCodeGrant.DEVICE_CODE_AUTHORIZED
 
     # oauthlib asks these for prompt=none before anyone is known; identity.views.ConsentView
     # answers login_required or consent_required once it knows the person and their consent.

@@ -264,7 +264,7 @@ def test_device_authorization_grant_is_open_to_applications_that_declare_it(clie
 
     assert started.status_code == 200, started.content
     device = started.json()
-    assert device["verification_uri"].endswith("/o/device/")
+    assert device["verification_uri"].endswith("/agent/device/")
     assert device["user_code"]
     poll = client.post(
         "/o/token/",

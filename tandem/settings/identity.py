@@ -104,7 +104,7 @@ OAUTH2_PROVIDER = {
     # from a live access token, so the approval prompt itself is always asked for.
     "REQUEST_APPROVAL_PROMPT": "force",
     "OAUTH_DEVICE_VERIFICATION_URI": env.str(
-        "TANDEM_OAUTH_DEVICE_VERIFICATION_URI", default=f"{OIDC_ISSUER}/o/device/"
+        "TANDEM_OAUTH_DEVICE_VERIFICATION_URI", default=f"{OIDC_ISSUER}/agent/device/"
     ),
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,

@@ -13,20 +13,11 @@ from tandem_agent.export import export_read
 from tandem_agent.push import push
 
 from accounts.models import AuditEvent
-from identity.oauth2_validators import TandemOAuth2Validator
 from integrations.models import Connection, DirectoryEntry
 from sandbox.aps import aps_exports, export_write
 from tests.agent.conftest import approve_as, csv_write, row, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# oauthlib 4 asks the validator where a device code stands; django-oauth-toolkit 3.4.1's has no
-# answer, so the token endpoint fails until Tandem's validator (identity) gives one.
-device_grant_answered = pytest.mark.skipif(
-    not hasattr(TandemOAuth2Validator, "validate_device_code"),
-    reason="identity.oauth2_validators.TandemOAuth2Validator lacks validate_device_code",
-)
-
 
 def run(state_dir, *args: str) -> tuple[int, str]:
     out = io.StringIO()
@@ -54,7 +45,6 @@ def exports(tmp_path):
     return exports, first, later
 
 
-@device_grant_answered
 def test_device_sign_in_acts_for_the_approving_administrator_and_keeps_its_token_private(
     tandem_url, aps_connection, as_admin, state_dir, firm, admin_user
 ):
@@ -71,7 +61,6 @@ def test_device_sign_in_acts_for_the_approving_administrator_and_keeps_its_token
     assert aps_connection.agent_contact_at is not None
 
 
-@device_grant_answered
 def test_login_command_prints_the_code_and_waits_for_approval(
     tandem_url, aps_connection, as_admin, state_dir
 ):
