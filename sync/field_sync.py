@@ -133,8 +133,8 @@ def _can_push(connector: type[Connector] | Connector) -> bool:
 
 def push_refusal(short_name: str) -> str:
     return (
-        f"{short_name} does not accept changes from Tandem, so fields can only be taken from "
-        f"{short_name}."
+        f"{short_name} is read-only: Tandem does not write to {short_name}, so fields can only "
+        f"be taken from {short_name}."
     )
 
 

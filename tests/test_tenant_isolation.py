@@ -67,6 +67,9 @@ PUBLIC_URLS = {
     "accounts:logout",  # would sign firm B out before the next request
     # The token is the capability: whoever holds the emailed link may accept, whatever firm.
     "accounts:invitation_accept",
+    # Called by a CMS with its bearer token, never a session: the token names the firm;
+    # integrations/connectors/cms/tests/test_views.py refuses other firms' tokens.
+    "cms:account",
 }
 
 # Namespaces that are not Tandem's pages: Django's admin keeps its own (staff-only) access rules;

@@ -178,7 +178,8 @@ def test_a_one_way_connection_offers_only_taking_its_values(read_only_link, admi
             link=read_only_link, directions={"email": "to_remote"}, acting_user=admin_user
         )
     assert refused.value.message == (
-        "Email: ROPM does not accept changes from Tandem, so fields can only be taken from ROPM."
+        "Email: ROPM is read-only: Tandem does not write to ROPM, so fields can only be taken "
+        "from ROPM."
     )
 
 
