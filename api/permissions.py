@@ -1,6 +1,7 @@
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -24,6 +25,11 @@ class ScopeRequired(BasePermission):
     """The scope the view asks for this method (`view.required_scope(method)`)."""
 
     def has_permission(self, request: Request, view: "APIView") -> bool:
+        if not hasattr(view, "required_scope"):
+            raise ImproperlyConfigured(
+                f"{type(view).__name__} must say which scope each method needs: "
+                "derive it from api.views.FirmApiView or define required_scope(method)."
+            )
         scope = view.required_scope(request.method)
         if scope not in request.auth.scopes:
             raise exceptions.PermissionDenied(

@@ -22,7 +22,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.TandemAutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
-    "UNAUTHENTICATED_USER": None,
 }
 
 SPECTACULAR_SETTINGS = {
