@@ -41,6 +41,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo_seed
+	# Resume runs a stopped worker left behind, and watch the sync schedules again.
+	$(PY) manage.py sync_tick
 	$(PY) scripts/run_demo
 
 lint: install

@@ -23,7 +23,11 @@ from accounts.services import firm_create, user_add
 from clients.models import Client, ClientKind, RelationshipRole
 from clients.services import client_archive, client_create, relationship_create
 from documents.services import document_upload
+from identity.models import Application
 from integrations.connectors.xpm.mapping import XPM_FIELDS, kind_read
+from sandbox.cms.server import DEFAULT_CLIENT_ID as CMS_DEMO_CLIENT_ID
+from sandbox.cms.server import DEFAULT_CLIENT_SECRET as CMS_DEMO_CLIENT_SECRET
+from sandbox.cms.server import DEFAULT_PORT
 from sandbox.xpm.seed import practice_seed
 from scheduling.models import AppointmentStatus
 from scheduling.services import appointment_book, appointment_status_set
@@ -50,6 +54,9 @@ DOCUMENT_CLIENT_COUNT = 8
 XPM_SANDBOX_SEED = 1
 XPM_SANDBOX_CLIENTS = 300
 ALSO_IN_XPM_COUNT = 40
+# The demo's reference CMS, on the port `make run` starts it on.
+CMS_DEMO_NAME = "CareCloud CMS"
+CMS_DEMO_PORT = env.int("TANDEM_CMS_SANDBOX_PORT", default=DEFAULT_PORT)
 
 # Real places, so addresses look like the practice's own town and its neighbours.
 PLACES = [
@@ -119,6 +126,7 @@ class Command(BaseCommand):
     help = "Seed the demo firm (Harbour Accounting) with people, clients, appointments, documents."
 
     def handle(self, *args, **options):
+        self._cms_application_ensure()
         if Firm.objects.filter(slug=DEMO_FIRM_SLUG).exists():
             self.stdout.write("The demo firm is already seeded; nothing to add.")
             return
@@ -130,6 +138,24 @@ class Command(BaseCommand):
             raise CommandError(f"Could not seed the demo firm: {message}") from error
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded {DEMO_FIRM_NAME}: {summary}."))
+
+    def _cms_application_ensure(self) -> None:
+        """The demo's reference CMS (`make run` starts it) registered as a supplier
+        application, under the published demo id and secret the sandbox signs in with."""
+        if Application.objects.filter(client_id=CMS_DEMO_CLIENT_ID).exists():
+            return
+        base = f"http://{env.str('TANDEM_HOST', default='127.0.0.1')}:{CMS_DEMO_PORT}"
+        Application.objects.create(
+            name=CMS_DEMO_NAME,
+            client_id=CMS_DEMO_CLIENT_ID,
+            client_secret=CMS_DEMO_CLIENT_SECRET,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            redirect_uris=f"{base}/oauth/callback",
+            client_feed_url=f"{base}/feed",
+            algorithm=Application.RS256_ALGORITHM,
+        )
+        self.stdout.write(f"Registered {CMS_DEMO_NAME} as a CMS application of Tandem.")
 
 
 @dataclass
