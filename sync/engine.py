@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -272,7 +272,12 @@ class _Execution:
             self._total_estimate()
         batches = self._scoped_batches() if self.scope else self._listing_batches()
         for records, problems, cursor in batches:
-            self._commit(records, problems, cursor)
+            try:
+                self._commit(records, problems, cursor)
+            except IntegrityError:
+                # A person linked one of the batch's records, or gave a client one of its codes,
+                # between the batch reading and writing: applied again, it sees their change.
+                self._commit(records, problems, cursor)
             if self.progress:
                 self.progress(self.run)
         if not self.scope and self.run.modified_since is None and not self.run.dry_run:
@@ -419,7 +424,7 @@ class _Execution:
                 self._import(run, record, tally, creates, codes)
         if run.dry_run:
             return
-        updates.save(self.fields)
+        updates.save()
         created = creates.save(self.fields)
         # A person's chosen few come in with their contacts and relationships: one call each,
         # which a listing-wide import of thousands could not afford.
@@ -705,12 +710,15 @@ class _Codes:
 
 
 class _Writes:
-    """A batch's changes to linked clients and their links, written together."""
+    """A batch's changes to linked clients and their links, written together: only the
+    columns some record of the batch changed, so a refresh of changed emails writes emails."""
 
     def __init__(self, run: SyncRun):
         self.run = run
         self.clients: list[Client] = []
+        self.client_fields: set[str] = set()
         self.links: list[Link] = []
+        self.link_fields: set[str] = set()
         self.events: list[AuditEvent] = []
 
     def add(
@@ -731,6 +739,7 @@ class _Writes:
             client.updated_by = self.run.started_by
             client.updated_at = now
             self.clients.append(client)
+            self.client_fields.update(changes)
             self.events.append(
                 audit_event_build(
                     firm=self.run.firm,
@@ -741,28 +750,29 @@ class _Writes:
                 )
             )
         external_name = external_name[:255] or link.external_name
-        if (
-            base == link.base
-            and remote_status == link.remote_status
-            and external_name == link.external_name
-        ):
-            return
+        changed = []
+        if base != link.base:
+            link.base = base
+            link.last_synced_at = now
+            changed += ["base", "last_synced_at"]
         if remote_status != link.remote_status:
             link.remote_status = remote_status
             link.remote_status_at = now
-        link.base = base
-        link.external_name = external_name
-        link.last_synced_at = now
-        self.links.append(link)
+            changed += ["remote_status", "remote_status_at"]
+        if external_name != link.external_name:
+            link.external_name = external_name
+            changed.append("external_name")
+        if changed:
+            self.links.append(link)
+            self.link_fields.update(changed)
 
-    def save(self, fields: list[str]) -> None:
+    def save(self) -> None:
         if self.clients:
-            Client.objects.bulk_update(self.clients, [*fields, "updated_by", "updated_at"])
-        if self.links:
-            Link.objects.bulk_update(
-                self.links,
-                ["base", "external_name", "last_synced_at", "remote_status", "remote_status_at"],
+            Client.objects.bulk_update(
+                self.clients, [*sorted(self.client_fields), "updated_by", "updated_at"]
             )
+        if self.links:
+            Link.objects.bulk_update(self.links, sorted(self.link_fields))
         AuditEvent.objects.bulk_create(self.events)
 
 
