@@ -32,7 +32,7 @@ from integrations.tests.factories import ConnectionFactory
 from sandbox.xpm import XpmSandbox
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
-from sync.engine import sync_run_execute
+from sync.engine import _Creates, sync_run_execute
 from sync.exceptions import LinkRefused, SyncRunRefused
 from sync.models import Link, SyncRun, SyncRunStatus
 from sync.runs import sync_run_start
@@ -251,3 +251,49 @@ def test_of_calls_whose_token_xpm_refuses_at_once_one_refreshes_it(xpm, firm, ad
     credential = Credential.objects.get(pk=connection.pk)
     assert credential.access_token != refused
     assert credential.access_token_expires_at > timezone.now() + timedelta(minutes=20)
+
+
+# A person and a run at once ---------------------------------------------------------------------
+def test_a_record_a_person_links_while_an_import_writes_it_is_linked_once(
+    xpm, firm, admin_user, staff_user, monkeypatch
+):
+    if connections["default"].vendor == "sqlite":
+        pytest.skip("SQLite queues the person's write behind the run's transaction: no race")
+    connection = xpm_connect(xpm, firm=firm, user=admin_user)
+    # A person links records of Tandem's copy of the list, which a refresh fills.
+    listing = sync_run_start(connection=connection, acting_user=admin_user, kind="refresh")
+    sync_run_execute(run_id=listing.pk)
+    record = next(
+        client
+        for client in xpm.store.clients_live()
+        if client.fields.get("businessStructure") == "Company" and not client.is_archived
+    )
+    chosen = CompanyFactory(firm=firm, display_name="Quite Another Name Limited")
+    save = _Creates.save
+
+    def save_after_a_person_links(creates, fields):
+        # The person's request commits between the run reading the links and writing its own.
+        [person_linked] = at_once(
+            lambda: link_create(
+                firm=firm,
+                client=chosen,
+                connection=connection,
+                external_id=record.uuid,
+                acting_user=staff_user,
+            ),
+            [()],
+        )
+        assert isinstance(person_linked, Link), person_linked
+        monkeypatch.setattr(_Creates, "save", save)
+        return save(creates, fields)
+
+    monkeypatch.setattr(_Creates, "save", save_after_a_person_links)
+    started = sync_run_start(connection=connection, acting_user=admin_user, kind="import")
+    done = sync_run_execute(run_id=started.pk)
+
+    assert done.status == SyncRunStatus.SUCCEEDED, done.message
+    assert Link.objects.get(connection=connection, external_id=record.uuid).client == chosen
+    chosen.refresh_from_db()
+    assert chosen.display_name == "Quite Another Name Limited"
+    assert Link.objects.filter(connection=connection).count() == listed(xpm)
+    assert Client.objects.filter(firm=firm).count() == listed(xpm)
