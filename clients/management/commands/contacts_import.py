@@ -44,6 +44,14 @@ class Command(BaseCommand):
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+        # Raised part-way through the rows, inside the import's transaction: nothing was kept.
+        except UnicodeDecodeError:
+            raise CommandError(
+                f"{file} is not UTF-8 text; save it as “CSV UTF-8” and try again. Nothing was "
+                "imported."
+            ) from None
+        except csv.Error as error:
+            raise CommandError(f"row {reader.line_num}: {error}; nothing was imported.") from None
         for line in result.errors:
             self.stderr.write(line)
         if result.errors and not skip_invalid:

@@ -331,7 +331,7 @@ def _entry(connection: Connection, record: Any, now: datetime) -> DirectoryEntry
         raise _Refused("", "Client code: none was sent.")
     code = code.strip()
     kind = record.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         allowed = ", ".join(sorted(KINDS))
         raise _Refused(code, f"Kind: “{kind}” is not one of {allowed}.")
     fields = record.get("fields")
