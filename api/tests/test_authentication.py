@@ -109,23 +109,31 @@ def test_using_a_token_records_when_it_was_last_used(admin_user, token_for, bear
     assert PersonalAccessToken.objects.get().last_used_at is not None
 
 
-def test_an_oauth_access_token_acts_for_its_user_in_their_firm(firm, admin_user):
-    company = CompanyFactory(firm=firm)
+def oauth_bearer(user, scope: str) -> APIClient:
+    """A client holding an OAuth access token that Tandem's provider issued to an application
+    for `user` with `scope`."""
     application = get_application_model().objects.create(
         name="Ledgerly CMS",
         client_type="confidential",
         authorization_grant_type="authorization-code",
         redirect_uris="https://cms.example.com/callback",
     )
+    raw = f"oauth-access-token-of-{user.pk}"
     get_access_token_model().objects.create(
-        user=admin_user,
+        user=user,
         application=application,
-        token="oauth-access-token-for-tests",
-        scope="openid clients:read",
+        token=raw,
+        scope=scope,
         expires=timezone.now() + timedelta(minutes=10),
     )
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION="Bearer oauth-access-token-for-tests")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api
+
+
+def test_an_oauth_access_token_acts_for_its_user_with_its_scopes(firm, admin_user):
+    company = CompanyFactory(firm=firm)
+    api = oauth_bearer(admin_user, "openid clients:read")
 
     read = api.get(f"/api/v1/clients/{company.pk}/")
     write = api.patch(f"/api/v1/clients/{company.pk}/", {"notes": "x"}, format="json")
@@ -133,6 +141,14 @@ def test_an_oauth_access_token_acts_for_its_user_in_their_firm(firm, admin_user)
     assert read.status_code == 200
     assert write.status_code == 403
     assert write.json()["code"] == "insufficient_scope"
+
+
+def test_an_oauth_access_token_reaches_only_its_users_firm(firm, outsider):
+    company = CompanyFactory(firm=firm)
+
+    response = oauth_bearer(outsider, "clients:read").get(f"/api/v1/clients/{company.pk}/")
+
+    assert response.status_code == 404
 
 
 def test_a_token_over_its_rate_is_told_when_to_come_back(settings, admin_user, token_for, bearer):
