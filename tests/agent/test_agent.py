@@ -19,6 +19,7 @@ from tests.agent.conftest import approve_as, csv_write, row, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 def run(state_dir, *args: str) -> tuple[int, str]:
     out = io.StringIO()
     code = main(["--state-dir", str(state_dir), *args], out=out)
