@@ -48,6 +48,10 @@ EXPECTED_POLICY = {
     "upgrade-insecure-requests": "",
 }
 
+# drf-spectacular's API documentation pages start with inline script and style, so the settings
+# leave them out of the policy; every other header still applies to them.
+WITHOUT_POLICY = {"api/v1/docs/", "api/v1/redoc/"}
+
 # A value for each kind of path argument: objects that do not exist are fine, a 404 is a
 # response like any other.
 CONVERTER_VALUES = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}
@@ -91,18 +95,18 @@ def in_production(settings, production_settings):
         setattr(settings, name, value)
 
 
-def header_problems(response) -> list[str]:
+def header_problems(response, *, with_policy: bool = True) -> list[str]:
     problems = [
         f"{header}: {response.get(header)!r}, not {expected!r}"
         for header, expected in EXPECTED_HEADERS.items()
         if response.get(header) != expected
     ]
-    policy = {
-        directive.split(" ", 1)[0]: directive.partition(" ")[2]
-        for directive in response.get("Content-Security-Policy", "").split("; ")
+    header = response.get("Content-Security-Policy")
+    policy = header and {
+        name: value for name, _, value in (part.partition(" ") for part in header.split("; "))
     }
-    if policy != EXPECTED_POLICY:
-        problems.append(f"Content-Security-Policy: {response.get('Content-Security-Policy')!r}")
+    if policy != (EXPECTED_POLICY if with_policy else None):
+        problems.append(f"Content-Security-Policy: {header!r}")
     return problems
 
 
@@ -130,7 +134,7 @@ def test_every_response_carries_the_security_headers(in_production, admin_user):
         problems |= {
             f"{request} {route} ({response.status_code})": found
             for request, response in responses.items()
-            if (found := header_problems(response))
+            if (found := header_problems(response, with_policy=route not in WITHOUT_POLICY))
         }
 
     assert not problems

@@ -84,6 +84,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Pico's icons are data: images. No form-action: the consent and Connect Now forms end in
 # redirects to other origins, which browsers check against form-action.
 CONTENT_SECURITY_POLICY = {
+    # The API's Swagger UI and Redoc pages (drf-spectacular's templates) start with inline
+    # script and style, so this policy would leave them blank; they show the public schema only.
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs/", "/api/v1/redoc/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -93,7 +96,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
         "upgrade-insecure-requests": PRODUCTION,
-    }
+    },
 }
 
 # The toolkit warns that http redirect URIs are allowed at all; identity.Application.clean
