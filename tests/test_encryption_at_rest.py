@@ -15,8 +15,9 @@ from clients.models import Client
 from clients.services import client_create, client_update
 from identity.tests.conftest import authorise, code_exchange, pkce_pair
 from identity.tests.factories import CLIENT_SECRET, ApplicationFactory
-from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
-from sandbox.xpm import XpmSandbox
+from integrations.tests.conftest import xpm_connect
+from integrations.tests.conftest import xpm_sandbox as xpm_sandbox
+from integrations.tests.conftest import xpm_sandbox_server as xpm_sandbox_server
 from sync.engine import sync_run_execute
 from sync.models import SyncRunStatus
 from sync.runs import sync_run_start
@@ -51,16 +52,6 @@ def tables_holding(secret: str, dumps: dict[str, str]) -> set[str]:
     }
 
 
-@pytest.fixture
-def sandbox(settings):
-    with XpmSandbox(clients=20, seed=11, rate_limits=False, redirect_uris=[XPM_CALLBACK]) as box:
-        settings.XERO_AUTHORIZE_URL = box.authorize_url
-        settings.XERO_TOKEN_URL = box.token_url
-        settings.XERO_CONNECTIONS_URL = box.connections_url
-        settings.XPM_API_BASE = box.api_base
-        yield box
-
-
 @pytest.mark.django_db
 def test_a_client_s_tax_number_is_stored_encrypted_and_read_back(firm, admin_user):
     client = client_create(
@@ -80,12 +71,12 @@ def test_a_client_s_tax_number_is_stored_encrypted_and_read_back(firm, admin_use
 
 @pytest.mark.django_db
 def test_an_import_through_the_sync_engine_stores_no_tax_number_in_plaintext(
-    sandbox, firm, admin_user
+    xpm_sandbox, firm, admin_user
 ):
-    xpm = xpm_connect(sandbox, firm=firm, user=admin_user)
+    xpm = xpm_connect(xpm_sandbox, firm=firm, user=admin_user)
     tax_numbers = {
         client.fields["taxNumber"]
-        for client in sandbox.store.clients_live()
+        for client in xpm_sandbox.store.clients_live()
         if client.fields.get("taxNumber")
     }
 
@@ -104,8 +95,8 @@ def test_an_import_through_the_sync_engine_stores_no_tax_number_in_plaintext(
 
 
 @pytest.mark.django_db
-def test_no_token_or_client_secret_is_stored_in_plaintext(sandbox, firm, admin_user, as_admin):
-    xpm_credential = xpm_connect(sandbox, firm=firm, user=admin_user).credential
+def test_no_token_or_client_secret_is_stored_in_plaintext(xpm_sandbox, firm, admin_user, as_admin):
+    xpm_credential = xpm_connect(xpm_sandbox, firm=firm, user=admin_user).credential
     application = ApplicationFactory(redirect_uris="https://cms.example.com/oauth/callback")
     verifier, challenge = pkce_pair()
     code = authorise(as_admin, application, challenge=challenge)["code"]
