@@ -118,6 +118,18 @@ def _prepared(row: Sequence[Any], to_prepare: list[tuple[int, Callable]]) -> lis
     return values
 
 
+def _json_preparer(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`adapt`, with the empty object and list (most rows' record details) adapted once."""
+    empty = {dict: adapt({}), list: adapt([])}
+
+    def prepare(value: Any) -> Any:
+        if not value and type(value) in empty:
+            return empty[type(value)]
+        return adapt(value)
+
+    return prepare
+
+
 def _default(field) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return timezone.now()
@@ -136,7 +148,7 @@ def _preparer(field, connection) -> Callable[[Any], Any] | None:
         return None
     ops = connection.ops
     if kind is models.JSONField:
-        return functools.partial(ops.adapt_json_value, encoder=field.encoder)
+        return _json_preparer(functools.partial(ops.adapt_json_value, encoder=field.encoder))
     if kind is models.DateTimeField:
         return functools.lru_cache(maxsize=64)(ops.adapt_datetimefield_value)
     if kind is models.DateField:
