@@ -17,6 +17,7 @@ from bench.bench_load import (
     refresh_problems,
     service_env,
     xpm_change,
+    xpm_touch_all,
 )
 from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
 from sandbox.xpm import XpmSandbox
@@ -58,7 +59,10 @@ def test_staff_and_api_users_are_served_while_a_refresh_runs_and_it_ends_correct
         run_id=sync_run_start(connection=connection, acting_user=admin_user, kind="import").pk
     )
     assert imported.status == "succeeded", imported.message
-    changed = xpm_change(sandbox, count=CHANGED, rng=rng)
+
+    def before_refresh() -> list[str]:
+        xpm_touch_all(sandbox)
+        return xpm_change(sandbox, count=CHANGED, rng=rng)
 
     with portal_and_worker(service_env(sandbox), work_dir=tmp_path) as url:
         result = load_during_refresh(
@@ -67,10 +71,12 @@ def test_staff_and_api_users_are_served_while_a_refresh_runs_and_it_ends_correct
             url=url,
             config=load_config(firm=firm, users=USERS, seconds=SECONDS, rng=rng),
             work_dir=tmp_path,
+            before_refresh=before_refresh,
         )
 
     assert result.samples, f"the users made no request; see {tmp_path}"
     failed = [sample for sample in result.samples if not sample[3]]
     assert not failed, f"{len(failed)} failed requests, e.g. {failed[:3]}; see {tmp_path}"
-    assert result.run.updated == CHANGED
-    assert refresh_problems(connection=connection, run=result.run, changed=changed) == []
+    assert result.runs
+    assert [run.updated for run in result.runs] == [CHANGED] * len(result.runs)
+    assert refresh_problems(connection=connection, result=result) == []
