@@ -404,15 +404,18 @@ class _Execution:
             self.run = run
 
     def _apply(self, run: SyncRun, records: list[ExternalRecord], tally: _Tally) -> None:
-        links = {
-            link.external_id: link
-            for link in Link.objects.filter(
-                connection=self.connection, external_id__in=[r.external_id for r in records]
-            )
-        }
-        clients = Client.objects.select_for_update().in_bulk(
-            [link.client_id for link in links.values()]
+        linked = Link.objects.filter(
+            connection=self.connection, external_id__in=[r.external_id for r in records]
         )
+        clients = Client.objects.select_for_update().in_bulk(
+            list(linked.values_list("client_id", flat=True))
+        )
+        # Read once the clients are locked: a merge this waited for may have moved a link to
+        # its survivor, whose lock is then taken too.
+        links = {link.external_id: link for link in linked}
+        moved = {link.client_id for link in links.values()} - clients.keys()
+        if moved:
+            clients |= Client.objects.select_for_update().in_bulk(moved)
         codes = _Codes(run.firm, records)
         updates = _Writes(run)
         creates = _Creates(run)
