@@ -21,10 +21,12 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import AuditEvent, Role
 from accounts.tests.factories import member_create
+from clients import services as clients_services
 from clients.exceptions import ClientMergeConflictError
 from clients.models import Client, ClientMerge
 from clients.services import client_merge
 from clients.tests.factories import CompanyFactory, IndividualFactory
+from integrations.connectors.base import CANONICAL_FIELDS
 from integrations.connectors.xpm import XpmConnector
 from integrations.models import Connection, Credential
 from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
@@ -297,3 +299,93 @@ def test_a_record_a_person_links_while_an_import_writes_it_is_linked_once(
     assert chosen.display_name == "Quite Another Name Limited"
     assert Link.objects.filter(connection=connection).count() == listed(xpm)
     assert Client.objects.filter(firm=firm).count() == listed(xpm)
+
+
+def test_a_pm_change_to_a_contact_merged_during_a_refresh_reaches_the_survivor(
+    xpm, firm, admin_user, staff_user, monkeypatch
+):
+    if connections["default"].vendor == "sqlite":
+        pytest.skip("SQLite queues the merge and the refresh's batch behind each other: no race")
+    connection = xpm_connect(xpm, firm=firm, user=admin_user)
+    person = next(
+        client
+        for client in xpm.store.clients_live()
+        if client.fields.get("businessStructure") == "Individual" and not client.is_archived
+    )
+    imported = sync_run_start(
+        connection=connection, acting_user=admin_user, kind="import", external_ids=[person.uuid]
+    )
+    sync_run_execute(run_id=imported.pk)
+    duplicate = Link.objects.get(external_id=person.uuid).client
+    # A contact entered twice in Tandem, the same but for its code.
+    survivor = IndividualFactory(
+        firm=firm,
+        **{name: getattr(duplicate, name) for name in CANONICAL_FIELDS if name != "code"},
+    )
+    xpm.store.client_update(
+        person.uuid, {"email": "merged@pm.example"}, when=xpm.now() + timedelta(seconds=5)
+    )
+    # The merge holds its locks, unfinished, until the refresh is waiting for them.
+    locked, finish = threading.Event(), threading.Event()
+    audit_record = clients_services.audit_record
+
+    def audit_then_hold(**kwargs):
+        audit_record(**kwargs)
+        if kwargs["action"] == "client.merge":
+            locked.set()
+            finish.wait(timeout=WORKERS_DEADLINE_SECONDS)
+
+    monkeypatch.setattr(clients_services, "audit_record", audit_then_hold)
+
+    def merge():
+        return client_merge(
+            firm=firm,
+            survivor=survivor,
+            duplicates=[duplicate],
+            field_choices={},
+            acting_user=staff_user,
+        )
+
+    def refresh():
+        run = sync_run_start(connection=connection, acting_user=admin_user, kind="refresh")
+        return sync_run_execute(run_id=run.pk)
+
+    outcomes: dict[str, Any] = {}
+
+    def outcome_of(name: str, call: Callable[[], Any]) -> None:
+        try:
+            outcomes[name] = call()
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=outcome_of, args=pair)
+        for pair in (("merge", merge), ("refresh", refresh))
+    ]
+    threads[0].start()
+    assert locked.wait(timeout=WORKERS_DEADLINE_SECONDS)
+    threads[1].start()
+    deadline = time.monotonic() + WORKERS_DEADLINE_SECONDS
+    while threads[1].is_alive() and not _waiting_for_a_lock():
+        assert time.monotonic() < deadline, "the refresh never waited for the merge's locks"
+        time.sleep(0.1)
+    finish.set()
+    for thread in threads:
+        thread.join()
+
+    assert isinstance(outcomes["merge"], ClientMerge)
+    assert outcomes["refresh"].status == SyncRunStatus.SUCCEEDED, outcomes["refresh"].message
+    survivor.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert Link.objects.get(external_id=person.uuid).client == survivor
+    assert survivor.email == "merged@pm.example"
+    assert duplicate.email != "merged@pm.example"
+
+
+def _waiting_for_a_lock() -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
