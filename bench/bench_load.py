@@ -23,6 +23,8 @@ Figures:
   every step tried;
 - `load_requests`, `load_errors` (any answer but a 200; a redirect to the login page is one),
   over all steps, ramp-ups included;
+- `load_host_loadavg_1m`: the machine's load average before the load began (other work on it
+  slows every figure above);
 - `load_refresh_ok`: 1 when every refresh succeeded, every client changed in XPM equals
   XPM's record in Tandem, and no link, client or external id is doubled.
 
@@ -149,7 +151,7 @@ class LoadResult:
 def xpm_change(sandbox, *, count: int, rng: random.Random) -> list[str]:
     """Change the email of `count` live clients in XPM, as its staff would; their uuids."""
     listed = [c for c in sandbox.store.clients_live() if not c.is_archived]
-    # XPM compares modified times to the second: the changes land after the import's.
+    # XPM compares modified times to the second: the changes land after the last sync began.
     when = sandbox.now() + timedelta(seconds=1)
     changed = rng.sample(listed, count)
     for client in changed:
@@ -465,6 +467,8 @@ def _measure() -> dict[str, float]:
             firm=connection.firm, users=max(USER_STEPS), seconds=STEP_SECONDS, rng=rng
         )
         work_dir = BENCH_DATA_DIR / "load"
+        # What else the machine was running: the figures mean little without it.
+        host_load = os.getloadavg()[0]
         with portal_and_worker(service_env(sandbox), work_dir=work_dir) as url:
 
             def before_refresh() -> list[str]:
@@ -505,6 +509,7 @@ def _measure() -> dict[str, float]:
         "load_refresh_ok": float(not problems),
         "load_requests": sum(step["requests"] for step in steps.values()),
         "load_errors": sum(step["errors"] for step in steps.values()),
+        "load_host_loadavg_1m": round(host_load, 2),
     }
     for users, step in steps.items():
         figures[f"load_step_{users}_users_rps"] = step["rps"]
