@@ -71,8 +71,8 @@ SECURE_SSL_REDIRECT = env.bool("TANDEM_SSL_REDIRECT", default=PRODUCTION)
 # the balancer sets; trust it only when the balancer strips any copy the client sent.
 if env.bool("TANDEM_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-ONE_YEAR = 365 * 24 * 60 * 60
-SECURE_HSTS_SECONDS = env.int("TANDEM_HSTS_SECONDS", default=ONE_YEAR if PRODUCTION else 0)
+_ONE_YEAR = 365 * 24 * 60 * 60
+SECURE_HSTS_SECONDS = env.int("TANDEM_HSTS_SECONDS", default=_ONE_YEAR if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("TANDEM_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
 SECURE_HSTS_PRELOAD = env.bool("TANDEM_HSTS_PRELOAD", default=PRODUCTION)
 X_FRAME_OPTIONS = "DENY"
