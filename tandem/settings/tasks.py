@@ -8,5 +8,6 @@ TASKS = {
 }
 
 # A running sync run whose worker has not checked in for this long is presumed dead (killed,
-# or its machine lost) and is resumed from its last committed batch by another worker.
-SYNC_RUN_STALE_SECONDS = env.int("SYNC_RUN_STALE_SECONDS", default=120)
+# or its machine lost) and is resumed from its last committed batch by another worker. Longer
+# than a worker may wait out XPM's rate limits between two batches (up to 4 waits of 90 s).
+SYNC_RUN_STALE_SECONDS = env.int("SYNC_RUN_STALE_SECONDS", default=600)
