@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
+from integrations.crypto import SecretKeysJSONField
+
 
 class Firm(models.Model):
     """The tenant: every tenant-owned row carries a firm and every query is scoped by it."""
@@ -92,7 +94,7 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=255, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
+    changes = SecretKeysJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

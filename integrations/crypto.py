@@ -63,3 +63,87 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return None if value is None else encrypt(value)
+
+
+# Keys under which a JSON document holds a tax number: Tandem's canonical name, and the names
+# external systems send (kept in a failed record's `raw`), compared without case or "_".
+SECRET_JSON_KEYS = frozenset({"taxnumber", "irdnumber", "tfn"})
+_ENCRYPTED_PREFIX = "enc:"
+
+
+class SecretKeysJSONField(models.JSONField):
+    """A JSON column whose tax numbers are stored encrypted, wherever the document copies one:
+    a link's base snapshot, a directory entry, a run's record of changes, an audit row.
+
+    Every value under a key of SECRET_JSON_KEYS (at any depth, and each string inside it) is
+    stored as "enc:" and its Fernet ciphertext; Python code reads the plaintext. Those values
+    cannot be queried in the database; nothing does.
+    """
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(_secrets_apply(value, _encrypted))
+
+    def from_db_value(self, value, expression, connection):
+        value = super().from_db_value(value, expression, connection)
+        return _secrets_apply(value, _decrypted)
+
+
+def _secrets_apply(document, change):
+    if isinstance(document, dict):
+        return {
+            key: _all_strings(value, change)
+            if isinstance(key, str) and key.replace("_", "").lower() in SECRET_JSON_KEYS
+            else _secrets_apply(value, change)
+            for key, value in document.items()
+        }
+    if isinstance(document, list):
+        return [_secrets_apply(value, change) for value in document]
+    return document
+
+
+def _all_strings(value, change):
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: _all_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_all_strings(item, change) for item in value]
+    return value
+
+
+def _encrypted(text: str) -> str:
+    if not text or text.startswith(_ENCRYPTED_PREFIX):
+        return text
+    return _ENCRYPTED_PREFIX + encrypt(text)
+
+
+def _decrypted(text: str) -> str:
+    if not text.startswith(_ENCRYPTED_PREFIX):
+        return text
+    return decrypt(text.removeprefix(_ENCRYPTED_PREFIX))
+
+
+def secret_json_encrypt_existing(app_label: str, model_name: str, *field_names: str):
+    """A migration step that stores the tax numbers already in these JSON columns encrypted
+    (reading accepts plaintext, so rows are rewritten only where a document holds one)."""
+
+    def forwards(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        for row in model.objects.only("pk", *field_names).iterator(chunk_size=2000):
+            values = {name: getattr(row, name) for name in field_names}
+            if any(_holds_secret(value) for value in values.values()):
+                model.objects.filter(pk=row.pk).update(**values)
+
+    return forwards
+
+
+def _holds_secret(document) -> bool:
+    if isinstance(document, dict):
+        return any(
+            (isinstance(key, str) and key.replace("_", "").lower() in SECRET_JSON_KEYS)
+            or _holds_secret(value)
+            for key, value in document.items()
+        )
+    if isinstance(document, list):
+        return any(_holds_secret(value) for value in document)
+    return False

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Firm
 from integrations.connectors.registry import connector_class, provider_name
-from integrations.crypto import EncryptedTextField
+from integrations.crypto import EncryptedTextField, SecretKeysJSONField
 
 
 class ConnectionStatus(models.TextChoices):
@@ -134,13 +134,13 @@ class DirectoryEntry(models.Model):
     kind = models.CharField(max_length=20, blank=True)
     display_name = models.CharField(max_length=255)
     sort_name = models.CharField(max_length=255, db_index=True)
-    fields = models.JSONField(default=dict)
+    fields = SecretKeysJSONField(default=dict)
     modified_at = models.DateTimeField(null=True, blank=True)
     archived = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField()
     # What the provider holds beyond the canonical fields, kept for people to read (APS: the
     # family group, and the contacts with their roles).
-    details = models.JSONField(default=dict, blank=True)
+    details = SecretKeysJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["sort_name", "id"]

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from accounts.models import Firm
 from clients.models import Client
+from integrations.crypto import SecretKeysJSONField
 from integrations.models import Connection
 
 
@@ -25,7 +26,7 @@ class Link(models.Model):
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="links")
     external_id = models.CharField(max_length=100)
     external_name = models.CharField(max_length=255)
-    base = models.JSONField(default=dict, blank=True)
+    base = SecretKeysJSONField(default=dict, blank=True)
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -163,11 +164,11 @@ class SyncRunRecord(models.Model):
         Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = models.CharField(max_length=20, choices=RecordOutcome.choices)
-    changes = models.JSONField(default=dict, blank=True)
-    conflicts = models.JSONField(default=dict, blank=True)
+    changes = SecretKeysJSONField(default=dict, blank=True)
+    conflicts = SecretKeysJSONField(default=dict, blank=True)
     pushable = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
-    raw = models.JSONField(default=dict, blank=True)
+    raw = SecretKeysJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["id"]

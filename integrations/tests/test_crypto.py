@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection as db
 
+from accounts.models import AuditEvent
 from integrations import crypto
 from integrations.models import Credential
 from integrations.tests.factories import CredentialFactory
@@ -60,3 +61,22 @@ def test_a_malformed_key_is_refused_with_the_setting_named(settings):
 
     with pytest.raises(ImproperlyConfigured, match="TANDEM_ENCRYPTION_KEYS"):
         crypto.encrypt("anything")
+
+
+@pytest.mark.django_db
+def test_tax_numbers_in_json_documents_are_stored_encrypted_and_read_back(firm):
+    changes = {"tax_number": ["", "123-456-789"], "email": ["", "a@x.nz"]}
+    event = AuditEvent.objects.create(
+        firm=firm,
+        action="client.update",
+        target_type="clients.client",
+        target_id="1",
+        changes=changes,
+    )
+
+    with db.cursor() as cursor:
+        cursor.execute("SELECT changes FROM accounts_auditevent WHERE id = %s", [event.pk])
+        (stored,) = cursor.fetchone()
+    assert "123-456-789" not in stored
+    assert "a@x.nz" in stored
+    assert AuditEvent.objects.get(pk=event.pk).changes == changes
