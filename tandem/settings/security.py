@@ -84,9 +84,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Pico's icons are data: images. No form-action: the consent and Connect Now forms end in
 # redirects to other origins, which browsers check against form-action.
 CONTENT_SECURITY_POLICY = {
-    # The API's Swagger UI and Redoc pages (drf-spectacular's templates) start with inline
-    # script and style, so this policy would leave them blank; they show the public schema only.
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs/", "/api/v1/redoc/"],
+    # The API's documentation pages add inline script and style to it (api/urls.py).
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],

@@ -35,3 +35,19 @@ def test_make_use_and_revoke_a_personal_access_token(page, log_in, firm, staff_u
 
     refused = page.request.get("/api/v1/clients/", headers={"Authorization": f"Bearer {token}"})
     assert refused.status == 401
+
+
+def test_the_api_documentation_pages_render_under_their_content_security_policy(page):
+    blocked = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
+
+    page.goto("/api/v1/docs/")
+    expect(page.get_by_role("heading", name="Tandem API")).to_be_visible()
+    page.goto("/api/v1/redoc/")
+    expect(page.get_by_role("heading", name="Tandem API")).to_be_visible()
+
+    # Only Redoc's web fonts from Google are kept out: Tandem loads nothing from elsewhere.
+    assert all("fonts.googleapis.com" in message for message in blocked), blocked
