@@ -64,7 +64,7 @@ CHANGED = 200
 SEED = 9_007
 # The user counts tried, lowest first; the search stops at the first whose p95 misses.
 USER_STEPS = tuple(
-    int(n) for n in os.environ.get("LOAD_USER_STEPS", "2,4,6,8,12,16,24,32").split(",")
+    int(n) for n in os.environ.get("LOAD_USER_STEPS", "1,2,4,6,8,12,16,24,32").split(",")
 )
 STEP_SECONDS = int(os.environ.get("LOAD_STEP_SECONDS", "60"))
 # The refresh starts once every user is at work.
