@@ -13,6 +13,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -89,6 +90,7 @@ def _run_with_kills(run: SyncRun, env: dict, rng: random.Random, kill_probabilit
             if not run.is_active:
                 break
             assert time.monotonic() < deadline, f"run {run.pk} did not finish: {run.cursor}"
+            assert worker.poll() is None, f"the worker stopped by itself: {_said(worker)}"
             if rng.random() < kill_probability:
                 time.sleep(rng.uniform(0.2, 3.0))
                 worker.send_signal(signal.SIGKILL)
@@ -138,7 +140,9 @@ def _pm_edit(sandbox: XpmSandbox, rng: random.Random, *, count: int) -> None:
 
 
 def _worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
+    # Closed with the worker's object; read by `_said` when the worker stops by itself.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
+    worker = subprocess.Popen(
         [
             sys.executable,
             "manage.py",
@@ -151,8 +155,16 @@ def _worker(env: dict) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
+    worker.log = log
+    return worker
+
+
+def _said(worker: subprocess.Popen) -> str:
+    """The end of what a worker wrote to stderr."""
+    worker.log.seek(0)
+    return worker.log.read()[-2000:].decode(errors="replace")
 
 
 def _worker_env(sandbox: XpmSandbox) -> dict:
