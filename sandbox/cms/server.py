@@ -1,6 +1,5 @@
 """`CmsSandbox`: the reference CMS as a threaded HTTP server on loopback, for tests and demos."""
 
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Self
@@ -18,8 +17,8 @@ from sandbox.cms.seed import (
 )
 from sandbox.cms.store import Account, Client, CmsStore, Connection
 from sandbox.cms.tandem import TandemClient, TandemError
+from sandbox.serving import ServedInThread
 from sandbox.xpm.clock import Clock
-from sandbox.xpm.wsgi_server import WSGIServer
 
 DEFAULT_PORT = 8102
 DEFAULT_TANDEM_URL = "http://127.0.0.1:8000"
@@ -29,7 +28,7 @@ DEFAULT_CLIENT_SECRET = "carecloud-cms-sandbox-secret"  # noqa: S105 - a publish
 __all__ = ["CARER_EMAIL", "SANDBOX_PASSWORD", "TANDEM_DEMO_ADMIN_EMAIL", "CmsSandbox"]
 
 
-class CmsSandbox:
+class CmsSandbox(ServedInThread):
     """CareCloud, a reference CMS that connects to Tandem and serves the client feed.
 
     Three accounts of `clients` clients each. `admin@demo.tandem.example` (Tandem's demo admin)
@@ -39,6 +38,8 @@ class CmsSandbox:
     (a JWKS dict, for tests that sign their own tokens) or `jwks_url` is given, with
     `feed_issuer`.
     """
+
+    thread_name = "cms-sandbox"
 
     def __init__(
         self,
@@ -87,8 +88,6 @@ class CmsSandbox:
             switchboard=self.switchboard,
             clock=clock,
         )
-        self._server: WSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
     def _feed_keys(self, feed_jwks: dict | None, jwks_url: str | None) -> JwksCache:
         if feed_jwks is not None:
@@ -108,31 +107,10 @@ class CmsSandbox:
     # Running
 
     def start(self) -> Self:
-        self._server = WSGIServer((self.host, self.port), self.app)
-        self.port = self._server.server_address[1]
+        super().start()
+        # The CMS's own address is known once the port is.
         self.tandem.redirect_uri = self.redirect_uri
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"cms-sandbox-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     # Where things are
 

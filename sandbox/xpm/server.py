@@ -1,11 +1,10 @@
 """`XpmSandbox`: the sandbox as a threaded HTTP server on loopback, for tests, demos and the CLI."""
 
-import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Self
 
+from sandbox.serving import ServedInThread
 from sandbox.xpm.app import XpmApp
 from sandbox.xpm.clock import Clock
 from sandbox.xpm.faults import FaultSwitchboard
@@ -14,7 +13,6 @@ from sandbox.xpm.limits import RateLimiter
 from sandbox.xpm.seed import pools_build, practice_seed, tenant_id_for
 from sandbox.xpm.stats import Stats
 from sandbox.xpm.store import PracticeStore
-from sandbox.xpm.wsgi_server import WSGIServer
 
 DEFAULT_CLIENT_ID = "tandem-sandbox"
 DEFAULT_CLIENT_SECRET = "tandem-sandbox-secret"  # noqa: S105 - a published demo secret
@@ -26,13 +24,15 @@ TRAINING_PRACTICE_NAME = "Harbour Accounting Training"
 TRAINING_CLIENTS = 25
 
 
-class XpmSandbox:
+class XpmSandbox(ServedInThread):
     """Xero identity and Practice Manager v3.1 with seeded practices, on a loopback port.
 
     Two organisations: "Harbour Accounting" with `clients` clients and "Harbour Accounting
     Training" with a few. The seeded user `practice@xpm.example.com` (password `xpm-sandbox`)
     may connect both.
     """
+
+    thread_name = "xpm-sandbox"
 
     def __init__(
         self,
@@ -93,36 +93,6 @@ class XpmSandbox:
             stats=self._stats,
             clock=clock,
         )
-        self._server: WSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # Running
-
-    def start(self) -> Self:
-        self._server = WSGIServer((self.host, self.port), self.app)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"xpm-sandbox-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     # Where things are
 
