@@ -24,7 +24,7 @@ install-test: install
 	@test -x $(PY) || { scripts/system_packages venv && $(PYTHON) -m venv .venv; }
 	$(PY) -m pip install --quiet -r requirements.lock
 	# The APS sync agent is a program of its own (`tandem-agent`); its dependencies are locked above.
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e agent
+	$(PY) -m pip install --quiet --no-deps -e agent
 	@touch $@
 
 # The benchmarks' peers (recordlinkage and friends) stay out of `make run` and `make test`.
