@@ -17,7 +17,9 @@ def zip_archive(*members: tuple[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, content in members:
-            archive.writestr(name, content)
+            # A fixed timestamp: test ids carry these bytes, and parallel test workers must
+            # collect the same ids.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), content)
     return buffer.getvalue()
 
 
