@@ -68,13 +68,15 @@ bench: install .venv/.installed-bench
 	postgres_url=$$(scripts/pg_test_server start); \
 	BENCH_POSTGRES_URL=$$postgres_url $(PY) -m bench $(BENCH)
 
-# The long versions of what `make test` runs briefly: many more worker kills over more clients.
+# The long versions of what `make test` runs briefly: many more worker kills over more clients,
+# then the load test (staff and API users while refreshes of 10,000 clients run).
 SOAK_TRIALS ?= 20
 SOAK_CLIENTS ?= 5000
 soak: install-test .venv/.installed-bench
 	database_url=$$(scripts/pg_test_server start); \
 	DATABASE_URL=$$database_url SOAK_TRIALS=$(SOAK_TRIALS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
-		$(PY) -m pytest tests/test_sync_soak.py -q -s
+		$(PY) -m pytest tests/test_sync_soak.py -q -s; \
+	BENCH_POSTGRES_URL=$$database_url $(PY) -m bench load
 
 clean:
 	-scripts/pg_test_server stop

@@ -208,20 +208,11 @@ def load_config(*, firm, users: int, seconds: int, rng: random.Random) -> dict:
 
 def service_env(sandbox) -> dict[str, str]:
     """The environment of the portal and the worker: this process's database and sandbox."""
-    from django.db import connection
+    from tandem.database_url import database_url
 
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{settings['NAME']}"
-    else:
-        password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-        url = (
-            f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT']}/"
-            f"{settings['NAME']}"
-        )
     return {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "tandem.settings",
         "XPM_SANDBOX_URL": sandbox.base_url.rstrip("/"),
         "PYTHONUNBUFFERED": "1",

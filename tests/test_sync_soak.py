@@ -19,7 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection as db_connection
 
 from clients.models import Client
 from integrations.connectors.xpm import XpmConnector
@@ -27,6 +26,7 @@ from integrations.tests.conftest import XPM_CALLBACK, xpm_connect
 from sandbox.xpm import XpmSandbox
 from sync.models import Link, SyncRun, SyncRunStatus
 from sync.runs import sync_run_start, sync_runs_resume_stale
+from tandem.database_url import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIALS = int(os.environ.get("SOAK_TRIALS", "2"))
@@ -168,18 +168,9 @@ def _said(worker: subprocess.Popen) -> str:
 
 
 def _worker_env(sandbox: XpmSandbox) -> dict:
-    settings = db_connection.settings_dict
-    if db_connection.vendor == "sqlite":
-        url = f"sqlite:///{settings['NAME']}"
-    else:
-        password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-        url = (
-            f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT']}/"
-            f"{settings['NAME']}"
-        )
     return {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "XPM_SANDBOX_URL": sandbox.base_url.rstrip("/"),
         "SYNC_RUN_STALE_SECONDS": str(STALE_SECONDS),
     }
