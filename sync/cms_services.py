@@ -85,6 +85,11 @@ def cms_refresh_after_import(
     connection was disconnected: nothing of it is synced any more).
     """
     imported = SyncRun.objects.select_related("connection").get(pk=run_id)
+    acting_user = User.objects.filter(pk=acting_user_id, membership__firm=imported.firm_id).first()
+    if acting_user is None:
+        # Only someone of the import's own firm may have asked for its refresh.
+        logger.warning("Refresh after import run %s refused: not a member of its firm", run_id)
+        return None
     waiting = dict(
         run_id=run_id,
         external_ids=external_ids,
@@ -97,7 +102,7 @@ def cms_refresh_after_import(
     try:
         return sync_run_start(
             connection=imported.connection,
-            acting_user=User.objects.filter(pk=acting_user_id).first(),
+            acting_user=acting_user,
             kind=SyncKind.REFRESH,
             overwrite=overwrite,
             external_ids=external_ids,
