@@ -53,11 +53,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.support import BENCH_DATA_DIR, ROOT, measured_in_own_process
+
 if TYPE_CHECKING:
     from sync.models import SyncRun
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA_DIR = ROOT / "var" / "bench"
 POSTGRES_DATABASE = "tandem_bench_load"
 CLIENTS = 10_000
 CHANGED = 200
@@ -81,21 +81,9 @@ SEARCH_TERMS = 60
 
 def run() -> dict[str, float]:
     server_url = os.environ.get("BENCH_POSTGRES_URL") or _pg_test_server_start()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _postgres_database_fresh(server_url),
-        "DJANGO_SETTINGS_MODULE": "tandem.settings",
-    }
-    # A process of its own, so that its settings point at the benchmark's database.
-    measured = subprocess.run(
-        [sys.executable, "-m", "bench.bench_load"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
+    return measured_in_own_process(
+        "bench.bench_load", database_url=_postgres_database_fresh(server_url)
     )
-    return json.loads(measured.stdout.strip().splitlines()[-1])
 
 
 def _pg_test_server_start() -> str:
@@ -425,7 +413,7 @@ def _measure() -> dict[str, float]:
     from django.test.utils import override_settings
 
     # The benchmarks' way of connecting XPM: through the services, the sandbox consenting.
-    from bench.bench_sync import CALLBACK, _connect
+    from bench.support import CALLBACK, xpm_connect
     from sandbox.xpm import XpmSandbox
     from sync.runs import sync_run_execute, sync_run_start
 
@@ -443,7 +431,7 @@ def _measure() -> dict[str, float]:
             XPM_API_BASE=sandbox.api_base,
         ),
     ):
-        connection = _connect(sandbox, slug="load")
+        connection = xpm_connect(sandbox, slug="load")
         began = time.monotonic()
         imported = sync_run_execute(
             run_id=sync_run_start(connection=connection, acting_user=None, kind="import").pk

@@ -21,43 +21,27 @@ Figures:
 """
 
 import json
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA_DIR = ROOT / "var" / "bench"
+from bench.support import (
+    BENCH_DATA_DIR,
+    CALLBACK,
+    measured_in_own_process,
+    sqlite_database_fresh,
+    xpm_connect,
+)
+
 CLIENTS = 100_000
 CHANGED = 1_000
 SEED = 1
 RUNS = 3
-CALLBACK = "http://127.0.0.1:8000/addons/xpm/callback/"
 
 
 def run() -> dict[str, float]:
-    BENCH_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    database = BENCH_DATA_DIR / "sync.sqlite3"
-    for leftover in BENCH_DATA_DIR.glob("sync.sqlite3*"):
-        leftover.unlink()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "tandem.settings",
-    }
-    # A process of its own, so that its settings point at the benchmark's database.
-    measured = subprocess.run(
-        [sys.executable, "-m", "bench.bench_sync"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    return json.loads(measured.stdout.strip().splitlines()[-1])
+    return measured_in_own_process("bench.bench_sync", database_url=sqlite_database_fresh("sync"))
 
 
 def _measure() -> dict[str, float]:
@@ -88,7 +72,7 @@ def _measure() -> dict[str, float]:
             XPM_API_BASE=sandbox.api_base,
         ),
     ):
-        connection = _connect(sandbox, slug="bench")
+        connection = xpm_connect(sandbox, slug="bench")
         page_url = f"{sandbox.api_base}v3.1/client.api/paged-list?pageSize={XpmConnector.PAGE_SIZE}"
         token = Credential.objects.get(pk=connection.pk).access_token
         tenant = connection.external_account_id
@@ -130,7 +114,7 @@ def _measure() -> dict[str, float]:
         _log(f"refresh of 1%: {seconds:.2f} s, {refreshed.api_calls} calls")
 
         sandbox.limiter.enabled = True
-        limited_connection = _connect(sandbox, slug="bench-limited")
+        limited_connection = xpm_connect(sandbox, slug="bench-limited")
         limited, seconds, _ = _sync(limited_connection, kind="import")
         if limited.created != expected:
             raise SystemExit(f"rate limited: imported {limited.created}: {limited.message}")
@@ -141,33 +125,6 @@ def _measure() -> dict[str, float]:
         figures["import_100k_s_ratelimit_wait"] = float(60 * ((limited.api_calls - 1) // 60))
         _log(f"rate limited import: {seconds:.1f} s, {limited.api_calls} calls")
     return figures
-
-
-def _connect(sandbox, *, slug: str):
-    import httpx
-
-    from accounts.models import Firm, Membership, Role, User
-    from integrations import services
-
-    firm = Firm.objects.create(name=f"Bench Accounting {slug}", slug=slug)
-    user = User.objects.create_user(email=f"{slug}@example.com", password=None)
-    Membership.objects.create(user=user, firm=firm, role=Role.ADMIN)
-    session: dict = {}
-    query = httpx.URL(
-        services.connection_authorise_start(
-            session=session, firm=firm, acting_user=user, provider="xpm", redirect_uri=CALLBACK
-        )
-    ).params
-    code = sandbox.consent_code(
-        redirect_uri=CALLBACK, scope=query["scope"], code_challenge=query["code_challenge"]
-    )
-    return services.connection_authorise_complete(
-        session=session,
-        firm=firm,
-        acting_user=user,
-        provider="xpm",
-        params={"code": code, "state": query["state"]},
-    )
 
 
 def _sync(connection, *, kind: str):

@@ -19,41 +19,21 @@ for the answers that must not change while it is made quicker).
 """
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA_DIR = ROOT / "var" / "bench"
+from bench.support import CALLBACK, measured_in_own_process, sqlite_database_fresh, xpm_connect
+
 CLIENTS = 100_000
 SEED = 1
 RUNS = 3
-CALLBACK = "http://127.0.0.1:8000/addons/xpm/callback/"
 
 
 def run() -> dict[str, float]:
-    BENCH_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    database = BENCH_DATA_DIR / "xpm_listing.sqlite3"
-    for leftover in BENCH_DATA_DIR.glob("xpm_listing.sqlite3*"):
-        leftover.unlink()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "tandem.settings",
-    }
-    # A process of its own, so that its settings point at the benchmark's database.
-    measured = subprocess.run(
-        [sys.executable, "-m", "bench.bench_xpm_listing"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
+    return measured_in_own_process(
+        "bench.bench_xpm_listing", database_url=sqlite_database_fresh("xpm_listing")
     )
-    return json.loads(measured.stdout.strip().splitlines()[-1])
 
 
 def _measure() -> dict[str, float]:
@@ -65,8 +45,6 @@ def _measure() -> dict[str, float]:
     from django.core.management import call_command
     from django.test.utils import override_settings
 
-    from accounts.models import Firm, Membership, Role, User
-    from integrations import services
     from integrations.connectors.xpm import XpmConnector
     from integrations.models import Credential
     from sandbox.xpm import XpmSandbox
@@ -86,25 +64,7 @@ def _measure() -> dict[str, float]:
             XPM_API_BASE=sandbox.api_base,
         ),
     ):
-        firm = Firm.objects.create(name="Bench Accounting Limited", slug="bench")
-        user = User.objects.create_user(email="bench@example.com", password=None)
-        Membership.objects.create(user=user, firm=firm, role=Role.ADMIN)
-        session: dict = {}
-        query = httpx.URL(
-            services.connection_authorise_start(
-                session=session, firm=firm, acting_user=user, provider="xpm", redirect_uri=CALLBACK
-            )
-        ).params
-        code = sandbox.consent_code(
-            redirect_uri=CALLBACK, scope=query["scope"], code_challenge=query["code_challenge"]
-        )
-        connection = services.connection_authorise_complete(
-            session=session,
-            firm=firm,
-            acting_user=user,
-            provider="xpm",
-            params={"code": code, "state": query["state"]},
-        )
+        connection = xpm_connect(sandbox, slug="bench")
 
         seconds, calls = [], []
         for _ in range(RUNS):
