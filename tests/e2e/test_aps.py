@@ -67,6 +67,8 @@ def test_aps_is_activated_fed_by_the_agent_and_a_client_linked(
     page.get_by_role("searchbox", name="Search APS clients").press_sequentially(
         edited["Client Code"]
     )
+    # Each keystroke's search replaces the list: tick only once the last one has.
+    page.wait_for_load_state("networkidle")
     to_import = page.get_by_role("table", name="APS clients to import")
     original_name = next(
         row["Client Name"] for row in exports.first if row["Client Code"] == edited["Client Code"]
