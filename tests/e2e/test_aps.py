@@ -68,7 +68,11 @@ def test_aps_is_activated_fed_by_the_agent_and_a_client_linked(
         edited["Client Code"]
     )
     # Each keystroke's search replaces the list: tick only once the last one has.
-    page.wait_for_load_state("networkidle")
+    expect(
+        page.get_by_label(
+            re.compile(rf"Select all \d+ matching “{re.escape(edited['Client Code'])}”")
+        )
+    ).to_be_visible()
     to_import = page.get_by_role("table", name="APS clients to import")
     original_name = next(
         row["Client Name"] for row in exports.first if row["Client Code"] == edited["Client Code"]

@@ -35,7 +35,9 @@ def test_link_one_instead_and_import_two(page, log_in, firm, xpm_sandbox):
     search = page.get_by_role("searchbox", name="Search Xero Practice Manager clients")
     search.press_sequentially(known)
     # Each keystroke's search replaces the list: act only once the last one has.
-    page.wait_for_load_state("networkidle")
+    expect(
+        page.get_by_label(re.compile(rf"Select all \d+ matching “{re.escape(known)}”"))
+    ).to_be_visible()
     to_import = page.get_by_role("table", name="Xero Practice Manager clients to import")
     row = to_import.get_by_role("row").filter(has_text=known)
     expect(row).to_contain_text(f"Looks like {known}")
@@ -47,7 +49,6 @@ def test_link_one_instead_and_import_two(page, log_in, firm, xpm_sandbox):
 
     search.press("Control+a")
     search.press_sequentially("trust")
-    page.wait_for_load_state("networkidle")
     expect(page.get_by_label(re.compile(r"Select all \d+ matching “trust”"))).to_be_visible()
     first_two = to_import.get_by_role("checkbox", name=re.compile(r"^Select (?!all)"))
     chosen = [first_two.nth(0), first_two.nth(1)]
