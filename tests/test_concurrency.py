@@ -232,8 +232,8 @@ def test_of_staff_linking_one_client_at_once_one_links_the_other_is_told(firm, s
 
 # Tokens -----------------------------------------------------------------------------------------
 def test_of_calls_whose_token_xpm_refuses_at_once_one_refreshes_it(xpm, firm, admin_user):
-    """XPM stops honouring the access token (revoked early, or its clock ahead of ours): every
-    worker's call is refused with 401 at the same moment, and the token is refreshed once."""
+    """XPM stops honouring the access token (revoked early, or its clock ahead of ours): the
+    workers calling at that moment are refused with 401, and the token is refreshed once."""
     connection = xpm_connect(xpm, firm=firm, user=admin_user)
     refused = Credential.objects.get(pk=connection.pk).access_token
     xpm.identity.access_tokens[refused].revoked = True
@@ -249,7 +249,11 @@ def test_of_calls_whose_token_xpm_refuses_at_once_one_refreshes_it(xpm, firm, ad
 
     assert outcomes == ids
     assert xpm.stats["token_calls"] == {"refresh_token": 1}
-    assert xpm.stats["api_status"] == {"401": callers, "200": callers}
+    # How many calls went out with the refused token before the new one was saved depends on
+    # the threads' timing; each was refused once at most, and each then got its answer.
+    refused_calls = xpm.stats["api_status"]["401"]
+    assert 1 <= refused_calls <= callers
+    assert xpm.stats["api_status"] == {"401": refused_calls, "200": callers}
     credential = Credential.objects.get(pk=connection.pk)
     assert credential.access_token != refused
     assert credential.access_token_expires_at > timezone.now() + timedelta(minutes=20)
