@@ -4,7 +4,7 @@ Keys come from `settings.TANDEM_ENCRYPTION_KEYS`: the first encrypts, every key 
 key is rotated by putting the new one first and running `manage.py encryption_keys_rotate`.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -89,16 +89,32 @@ class SecretKeysJSONField(models.JSONField):
 
 
 def _secrets_apply(document, change):
+    # Only containers are walked into: a sync writes several documents for each of 100,000
+    # records, almost all flat.
     if isinstance(document, dict):
-        return {
-            key: _all_strings(value, change)
-            if isinstance(key, str) and key.replace("_", "").lower() in SECRET_JSON_KEYS
-            else _secrets_apply(value, change)
-            for key, value in document.items()
-        }
+        applied = {}
+        for key, value in document.items():
+            if _names_secret(key):
+                applied[key] = _all_strings(value, change)
+            elif type(value) is str or not isinstance(value, _CONTAINERS):
+                applied[key] = value
+            else:
+                applied[key] = _secrets_apply(value, change)
+        return applied
     if isinstance(document, list):
-        return [_secrets_apply(value, change) for value in document]
+        return [
+            _secrets_apply(value, change) if isinstance(value, _CONTAINERS) else value
+            for value in document
+        ]
     return document
+
+
+_CONTAINERS = (dict, list)
+
+
+@lru_cache(maxsize=1024)
+def _names_secret(key: object) -> bool:
+    return isinstance(key, str) and key.replace("_", "").lower() in SECRET_JSON_KEYS
 
 
 def _all_strings(value, change):
@@ -139,11 +155,7 @@ def secret_json_encrypt_existing(app_label: str, model_name: str, *field_names: 
 
 def _holds_secret(document) -> bool:
     if isinstance(document, dict):
-        return any(
-            (isinstance(key, str) and key.replace("_", "").lower() in SECRET_JSON_KEYS)
-            or _holds_secret(value)
-            for key, value in document.items()
-        )
+        return any(_names_secret(key) or _holds_secret(value) for key, value in document.items())
     if isinstance(document, list):
         return any(_holds_secret(value) for value in document)
     return False

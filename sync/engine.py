@@ -55,7 +55,7 @@ from sync.models import (
     SyncRunRecord,
     SyncRunStatus,
 )
-from sync.planner import Decision, Plan, Policy, record_plan
+from sync.planner import Decision, Plan, Policy, import_values, record_plan
 from sync.relations import link_lookup_for, relations_import
 from sync.snapshots import COMPARE, snapshot_dump
 from sync.suggestions import NAMES_SCORED, SUGGESTION_MIN_SCORE
@@ -406,7 +406,7 @@ class _Execution:
     def _apply(self, run: SyncRun, records: list[ExternalRecord], tally: _Tally) -> None:
         linked = Link.objects.filter(
             connection=self.connection, external_id__in=[r.external_id for r in records]
-        )
+        ).order_by()
         clients = Client.objects.select_for_update().in_bulk(
             list(linked.values_list("client_id", flat=True))
         )
@@ -574,16 +574,8 @@ class _Execution:
                     )
                 )
                 return
-        plan = record_plan(
-            local={},
-            base=None,
-            remote=record.fields,
-            fields=self.fields,
-            policy=Policy.import_(),
-            normalise=COMPARE,
-        )
+        values = import_values(remote=record.fields, fields=self.fields)
         try:
-            values = plan.changes_local
             client_name_require(kind=kind, values=values)
             codes.claim(values.get("code"), owner=record.external_id)
         except ValidationError as error:
@@ -606,7 +598,7 @@ class _Execution:
                 )
             )
             return
-        creates.add(kind, values, record, base=snapshot_dump(plan.base))
+        creates.add(kind, values, record, base=snapshot_dump(values))
 
     def _lookalike(self, record: ExternalRecord) -> Client | None:
         """The firm's client this record most looks like, when alike enough that importing
@@ -691,9 +683,12 @@ class _Codes:
         wanted = {code for record in records if (code := record.fields.get("code"))}
         self.holders: dict[str, tuple[int, str]] = {
             code: (pk, name)
-            for code, pk, name in Client.objects.filter(firm=firm, code__in=wanted).values_list(
-                "code", "pk", "display_name"
-            )
+            for code, pk, name in Client.objects.filter(firm=firm, code__in=wanted)
+            # Worded as the unique constraint's condition, so the database looks codes up in
+            # its index rather than reading every client of the firm.
+            .exclude(code="")
+            .order_by()
+            .values_list("code", "pk", "display_name")
         }
         # code -> its owner in this batch: a client's id, or the external id of a new one.
         self.claimed: dict[str, Any] = {}

@@ -40,7 +40,7 @@ class Link(models.Model):
     remote_status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["connection", "id"]
+        ordering = ["connection_id", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "external_id"], name="link_unique_external_record"

@@ -206,18 +206,6 @@ def record_plan(
 
     planned = []
     new_base = dict(previous_base)
-    if policy.mode == Mode.IMPORT and not local:
-        # No client yet: what `_decide` gives each field, without asking it 25 times a record
-        # (an import plans every record of a practice).
-        for name in scope:
-            remote_value = remote.get(name, ABSENT)
-            base_value = previous_base.get(name, ABSENT)
-            if remote_value is ABSENT:
-                planned.append(FieldPlan(name, Decision.UNCHANGED, ABSENT, base_value, ABSENT))
-                continue
-            planned.append(FieldPlan(name, Decision.TAKE_REMOTE, ABSENT, base_value, remote_value))
-            new_base[name] = remote_value
-        scope = []
     for name in scope:
         local_value = local.get(name, ABSENT)
         base_value = previous_base.get(name, ABSENT)
@@ -235,6 +223,14 @@ def record_plan(
         previous_base=MappingProxyType(previous_base),
         base=MappingProxyType(new_base),
     )
+
+
+def import_values(*, remote: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """A new client's values from a record no client holds: every field in `fields` the record
+    states. They are also the new link's base. The same as `record_plan`'s `changes_local` and
+    `base` under `Policy.import_()` with no local values and no base, without a plan of every
+    field: an import takes in each of a practice's records."""
+    return {name: remote[name] for name in fields if name in remote}
 
 
 def _comparer(normalise: Callable[[Any], Any]) -> Callable[[Any, Any], bool]:

@@ -149,9 +149,24 @@ def _preparer(field, connection) -> Callable[[Any], Any] | None:
     ops = connection.ops
     if kind is models.JSONField:
         return _json_preparer(functools.partial(ops.adapt_json_value, encoder=field.encoder))
+    if isinstance(field, models.JSONField) and _prepares_as_json_field(kind):
+        # A JSON field that only changes the document (encrypting parts of it, say): its
+        # own preparation, then the backend's adapter, as JSONField.get_db_prep_value does.
+        def prepare(value: Any) -> Any:
+            return ops.adapt_json_value(field.get_prep_value(value), field.encoder)
+
+        return _json_preparer(prepare)
     if kind is models.DateTimeField:
         return functools.lru_cache(maxsize=64)(ops.adapt_datetimefield_value)
     if kind is models.DateField:
         return ops.adapt_datefield_value
 
     return functools.partial(field.get_db_prep_save, connection=connection)
+
+
+def _prepares_as_json_field(kind: type[models.JSONField]) -> bool:
+    """Whether a JSONField subclass leaves the steps after `get_prep_value` as they are."""
+    return (
+        kind.get_db_prep_value is models.JSONField.get_db_prep_value
+        and kind.get_db_prep_save is models.JSONField.get_db_prep_save
+    )

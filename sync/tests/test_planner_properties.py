@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from sync.planner import ABSENT, Decision, Mode, Policy, record_plan
+from sync.planner import ABSENT, Decision, Mode, Policy, import_values, record_plan
 
 FIELDS = ("display_name", "email", "phone")
 VALUES = st.sampled_from(["", "a", "b", "A "])
@@ -192,19 +192,21 @@ TestTandemAndPracticeManagement.settings = settings(max_examples=200, stateful_s
 
 
 @given(base=PM_VALUES, remote=PM_VALUES)
-def test_importing_into_no_client_plans_what_the_decision_rules_give(base, remote):
-    """An import of a record with no client yet takes every field the record states and keeps
-    the base of the rest, as the rules decide each field one by one."""
+def test_importing_into_no_client_takes_every_stated_field_and_keeps_the_base_of_the_rest(
+    base, remote
+):
     plan = record_plan(local={}, base=base, remote=remote, fields=FIELDS, policy=Policy.import_())
 
-    one_field_each = [
-        record_plan(
-            local={}, base=base, remote=remote, fields=[name], policy=Policy.import_()
-        ).fields[0]
-        for name in FIELDS
-    ]
-    assert plan.fields == tuple(one_field_each)
     assert plan.decisions == {
         name: Decision.TAKE_REMOTE if name in remote else Decision.UNCHANGED for name in FIELDS
     }
     assert dict(plan.base) == {**base, **remote}
+
+
+@given(remote=PM_VALUES, fields=st.lists(st.sampled_from(FIELDS), unique=True))
+def test_import_values_are_what_an_import_plan_takes_and_the_base_it_leaves(remote, fields):
+    plan = record_plan(local={}, base=None, remote=remote, fields=fields, policy=Policy.import_())
+
+    values = import_values(remote=remote, fields=fields)
+
+    assert values == plan.changes_local == dict(plan.base)
