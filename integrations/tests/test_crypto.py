@@ -1,3 +1,4 @@
+import base64
 import io
 
 import pytest
@@ -7,6 +8,8 @@ from django.core.management import call_command
 from django.db import connection as db
 
 from accounts.models import AuditEvent
+from clients.models import Client
+from clients.tests.factories import IndividualFactory
 from integrations import crypto
 from integrations.models import Credential
 from integrations.tests.factories import CredentialFactory
@@ -34,17 +37,44 @@ def test_tokens_are_stored_encrypted_and_read_back_in_plaintext():
 
 
 @pytest.mark.django_db
-def test_rotating_keys_reencrypts_under_the_new_key_and_old_keys_can_go(settings):
+def test_rotating_keys_reencrypts_under_the_new_key_and_old_keys_can_go(settings, firm):
     old_key = settings.TANDEM_ENCRYPTION_KEYS[0]
     credential = CredentialFactory(access_token="secret-access")
+    client = IndividualFactory(firm=firm, tax_number="123-456-789")
+    event = AuditEvent.objects.create(
+        firm=firm, action="client.update", changes={"tax_number": ["", "123-456-789"]}
+    )
+    stored_before = _stored_columns(credential)[0]
     new_key = Fernet.generate_key().decode()
 
     settings.TANDEM_ENCRYPTION_KEYS = [new_key, old_key]
     call_command("encryption_keys_rotate", stdout=io.StringIO())
     settings.TANDEM_ENCRYPTION_KEYS = [new_key]
 
+    assert _stored_columns(credential)[0] != stored_before
     assert Credential.objects.get(pk=credential.pk).access_token == "secret-access"
-    assert Fernet(new_key).decrypt(_stored_columns(credential)[0].encode()) == b"secret-access"
+    assert Client.objects.get(pk=client.pk).tax_number == "123-456-789"
+    assert AuditEvent.objects.get(pk=event.pk).changes == {"tax_number": ["", "123-456-789"]}
+
+
+def test_values_are_sealed_with_aes_gcm_and_tampering_is_detected():
+    ciphertext = crypto.encrypt("123-456-789")
+    sealed = bytearray(base64.urlsafe_b64decode(ciphertext.removeprefix("aesgcm1:")))
+    sealed[-1] ^= 1
+    tampered = "aesgcm1:" + base64.urlsafe_b64encode(bytes(sealed)).decode()
+
+    assert ciphertext.startswith("aesgcm1:")
+    assert "123-456-789" not in ciphertext
+    assert crypto.encrypt("123-456-789") != ciphertext
+    assert crypto.decrypt(ciphertext) == "123-456-789"
+    with pytest.raises(ImproperlyConfigured, match="removed"):
+        crypto.decrypt(tampered)
+
+
+def test_values_stored_as_fernet_tokens_before_aes_gcm_are_still_read(settings):
+    written_earlier = Fernet(settings.TANDEM_ENCRYPTION_KEYS[0]).encrypt(b"secret-access")
+
+    assert crypto.decrypt(written_earlier.decode()) == "secret-access"
 
 
 @pytest.mark.django_db
