@@ -1,9 +1,10 @@
 """Importing a 100,000-client XPM practice into Tandem, then refreshing it after 1% changed.
 
-The XPM sandbox runs on loopback with rate limits off; Tandem connects to it through its own
-services in an SQLite database made for the benchmark and runs the sync engine exactly as the
-worker does (`sync_run_start` then `sync_run_execute`): every client created, linked, its
-directory entry and its run record written.
+The XPM sandbox runs in a process of its own (XPM is a server of its own), on loopback with
+rate limits off; Tandem connects to it through its own services in an SQLite database made for
+the benchmark and runs the sync engine exactly as the worker does (`sync_run_start` then
+`sync_run_execute`): every client created, linked, its directory entry and its run record
+written.
 
 Figures:
 - `import_100k_s`, `import_100k_calls`, `import_100k_records_per_s`, `import_100k_peak_mb`
@@ -29,6 +30,7 @@ import time
 from bench.support import (
     BENCH_DATA_DIR,
     CALLBACK,
+    XpmSandboxProcess,
     measured_in_own_process,
     sqlite_database_fresh,
     xpm_connect,
@@ -54,17 +56,15 @@ def _measure() -> dict[str, float]:
 
     from integrations.connectors.xpm import XpmConnector
     from integrations.models import Credential
-    from sandbox.xpm import XpmSandbox
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
-    sandbox = XpmSandbox(clients=CLIENTS, seed=SEED, rate_limits=False, redirect_uris=[CALLBACK])
-    _log(f"seeded {CLIENTS:,} clients in {time.monotonic() - started:.0f} s")
-    expected = sum(1 for c in sandbox.store.clients if not c.is_archived and not c.is_deleted)
     figures: dict[str, float] = {}
 
     with (
-        sandbox,
+        XpmSandboxProcess(
+            clients=CLIENTS, seed=SEED, rate_limits=False, redirect_uris=[CALLBACK]
+        ) as sandbox,
         override_settings(
             XERO_AUTHORIZE_URL=sandbox.authorize_url,
             XERO_TOKEN_URL=sandbox.token_url,
@@ -72,6 +72,8 @@ def _measure() -> dict[str, float]:
             XPM_API_BASE=sandbox.api_base,
         ),
     ):
+        _log(f"seeded {CLIENTS:,} clients in {time.monotonic() - started:.0f} s")
+        expected = sandbox.live_clients
         connection = xpm_connect(sandbox, slug="bench")
         page_url = f"{sandbox.api_base}v3.1/client.api/paged-list?pageSize={XpmConnector.PAGE_SIZE}"
         token = Credential.objects.get(pk=connection.pk).access_token
@@ -113,7 +115,7 @@ def _measure() -> dict[str, float]:
         )
         _log(f"refresh of 1%: {seconds:.2f} s, {refreshed.api_calls} calls")
 
-        sandbox.limiter.enabled = True
+        sandbox.rate_limits_switch(on=True)
         limited_connection = xpm_connect(sandbox, slug="bench-limited")
         limited, seconds, _ = _sync(limited_connection, kind="import")
         if limited.created != expected:

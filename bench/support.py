@@ -2,6 +2,7 @@
 them, and connecting a firm to the XPM sandbox through Tandem's own services."""
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -33,6 +34,68 @@ def measured_in_own_process(module: str, *, database_url: str) -> dict[str, floa
         check=True,
     )
     return json.loads(measured.stdout.strip().splitlines()[-1])
+
+
+class XpmSandboxProcess:
+    """The XPM sandbox in a process of its own, as XPM is a server of its own: the process
+    measured neither serves its requests nor holds its records. Its addresses, the number of
+    live clients it lists, consent for a connection and its rate-limit switch are asked of it
+    over a pipe."""
+
+    def __init__(self, **options):
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child_end = context.Pipe()
+        self._process = context.Process(
+            target=_xpm_sandbox_serve, args=(child_end, options), daemon=True
+        )
+
+    def __enter__(self):
+        self._process.start()
+        described = self._pipe.recv()
+        self.authorize_url = described["authorize_url"]
+        self.token_url = described["token_url"]
+        self.connections_url = described["connections_url"]
+        self.api_base = described["api_base"]
+        self.live_clients = described["live_clients"]
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._pipe.send(None)
+        self._process.join(timeout=30)
+
+    def consent_code(self, **consent) -> str:
+        return self._ask("consent_code", consent)
+
+    def rate_limits_switch(self, *, on: bool) -> None:
+        self._ask("rate_limits", {"on": on})
+
+    def _ask(self, name: str, arguments: dict):
+        self._pipe.send((name, arguments))
+        return self._pipe.recv()
+
+
+def _xpm_sandbox_serve(pipe, options: dict) -> None:
+    from sandbox.xpm import XpmSandbox
+
+    with XpmSandbox(**options) as sandbox:
+        pipe.send(
+            {
+                "authorize_url": sandbox.authorize_url,
+                "token_url": sandbox.token_url,
+                "connections_url": sandbox.connections_url,
+                "api_base": sandbox.api_base,
+                "live_clients": sum(
+                    1 for c in sandbox.store.clients if not c.is_archived and not c.is_deleted
+                ),
+            }
+        )
+        while (request := pipe.recv()) is not None:
+            name, arguments = request
+            if name == "consent_code":
+                pipe.send(sandbox.consent_code(**arguments))
+            elif name == "rate_limits":
+                sandbox.limiter.enabled = arguments["on"]
+                pipe.send(None)
 
 
 def xpm_connect(sandbox, *, slug: str):
