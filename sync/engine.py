@@ -59,7 +59,7 @@ from sync.planner import Decision, Plan, Policy, import_values, record_plan
 from sync.relations import link_lookup_for, relations_import
 from sync.snapshots import COMPARE, snapshot_dump
 from sync.suggestions import NAMES_SCORED, SUGGESTION_MIN_SCORE
-from tandem.bulk import rows_insert
+from tandem.bulk import objects_update, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -765,12 +765,8 @@ class _Writes:
             self.link_fields.update(changed)
 
     def save(self) -> None:
-        if self.clients:
-            Client.objects.bulk_update(
-                self.clients, [*sorted(self.client_fields), "updated_by", "updated_at"]
-            )
-        if self.links:
-            Link.objects.bulk_update(self.links, sorted(self.link_fields))
+        objects_update(self.clients, [*sorted(self.client_fields), "updated_by", "updated_at"])
+        objects_update(self.links, sorted(self.link_fields))
         AuditEvent.objects.bulk_create(self.events)
 
 

@@ -1,4 +1,4 @@
-"""`tandem.bulk.rows_insert` writes what the ORM would, on SQLite and PostgreSQL."""
+"""`tandem.bulk` writes what the ORM would, on SQLite and PostgreSQL."""
 
 import datetime
 
@@ -8,7 +8,7 @@ from django.db import connection as db_connection
 from clients.models import Client, ClientKind
 from integrations.models import Credential, DirectoryEntry
 from integrations.tests.factories import ConnectionFactory
-from tandem.bulk import rows_insert
+from tandem.bulk import objects_update, rows_insert
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -103,3 +103,46 @@ def test_a_field_that_prepares_its_values_is_never_written_as_given(firm):
         )
         [(stored,)] = cursor.fetchall()
     assert "secret-access-token" not in stored
+
+
+def test_an_update_of_many_objects_writes_only_the_fields_named(firm):
+    aroha, orchards = (
+        Client.objects.create(firm=firm, kind=kind, display_name=name, email=email)
+        for kind, name, email in [
+            (ClientKind.INDIVIDUAL, "Aroha Ngata", "aroha@example.com"),
+            (ClientKind.COMPANY, "Ngata Orchards Limited", "office@orchards.nz"),
+        ]
+    )
+    aroha.display_name, aroha.date_of_birth = "Aroha Ngata-Smith", datetime.date(1980, 2, 1)
+    orchards.display_name, orchards.date_of_birth = "Ngata Orchards", None
+    aroha.email = orchards.email = "not-written@example.com"
+
+    objects_update([aroha, orchards], ["display_name", "date_of_birth"])
+
+    aroha, orchards = (Client.objects.get(pk=client.pk) for client in (aroha, orchards))
+    assert (aroha.display_name, aroha.date_of_birth) == (
+        "Aroha Ngata-Smith",
+        datetime.date(1980, 2, 1),
+    )
+    assert (orchards.display_name, orchards.date_of_birth) == ("Ngata Orchards", None)
+    assert (aroha.email, orchards.email) == ("aroha@example.com", "office@orchards.nz")
+    # Derived by the database from the updated values.
+    assert aroha.sort_name == "aroha ngata-smith"
+
+
+def test_an_update_of_many_objects_prepares_encrypted_and_json_values(firm):
+    connection = ConnectionFactory(firm=firm)
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    entry = DirectoryEntry.objects.create(
+        connection=connection, external_id="A1", display_name="A", sort_name="a", refreshed_at=when
+    )
+    entry.fields = {"tax_number": "123-456-789", "email": "a@x.nz"}
+
+    objects_update([entry], ["fields"])
+
+    assert DirectoryEntry.objects.get(pk=entry.pk).fields == entry.fields
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT fields FROM integrations_directoryentry WHERE id = %s", [entry.pk])
+        [(stored,)] = cursor.fetchall()
+    assert "123-456-789" not in stored
+    assert "a@x.nz" in stored
