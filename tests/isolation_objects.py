@@ -68,6 +68,20 @@ def firm_objects_create(firm: Firm, *, label: str) -> dict[str, Model]:
     }
 
 
+def firm_names_shown(objects: dict[str, Model]) -> list[str]:
+    """The names of `firm_objects_create`'s objects that its pages and API answers show, so
+    another firm's must never."""
+    return [
+        objects["client"].display_name,
+        objects["individual"].display_name,
+        objects["document"].original_name,
+        objects["connection"].external_account_name,
+        objects["directory_entry"].display_name,
+        objects["link"].external_name,
+        str(objects["merge"].survivor),
+    ]
+
+
 def _firm_path(model: type[Model]) -> str | None:
     """The lookup from `model` to the firm owning its rows, if it has one."""
     if model is Firm:

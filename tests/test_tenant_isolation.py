@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.views.static import serve
 
-from tests.isolation_objects import firm_objects_create, firm_snapshot
+from tests.isolation_objects import firm_names_shown, firm_objects_create, firm_snapshot
 
 # The kind of object each keyword argument names, for every URL that uses it.
 OBJECT_OF_KWARG = {
@@ -194,15 +194,9 @@ def forbidden_names(firm_a_objects) -> list[str]:
     """Names of firm A's that no page of firm B's may show."""
     objects = firm_a_objects
     return [
-        objects["client"].display_name,
-        objects["individual"].display_name,
-        objects["document"].original_name,
+        *firm_names_shown(objects),
         objects["membership"].user.email,
         objects["invitation"].email,
-        objects["connection"].external_account_name,
-        objects["directory_entry"].display_name,
-        objects["link"].external_name,
-        str(objects["merge"].survivor),
     ]
 
 

@@ -11,7 +11,7 @@ from django.urls import resolve
 
 from api import urls as api_urls
 from sync.tests.factories import SyncRunRecordFactory
-from tests.isolation_objects import firm_objects_create, firm_snapshot
+from tests.isolation_objects import firm_names_shown, firm_objects_create, firm_snapshot
 from tests.test_tenant_isolation import (
     Endpoint,
     endpoints_walk,
@@ -76,17 +76,7 @@ def firm_b_objects(other_firm):
 
 @pytest.fixture
 def forbidden_names(firm_a_objects) -> list[str]:
-    objects = firm_a_objects
-    return [
-        objects["client"].display_name,
-        objects["individual"].display_name,
-        objects["document"].original_name,
-        objects["connection"].external_account_name,
-        objects["directory_entry"].display_name,
-        objects["link"].external_name,
-        str(objects["merge"].survivor),
-        "Aotearoa Synced Record",
-    ]
+    return [*firm_names_shown(firm_a_objects), "Aotearoa Synced Record"]
 
 
 @pytest.mark.parametrize("endpoint", [pytest.param(e, id=e.name) for e in ENDPOINTS])
