@@ -4,7 +4,8 @@ Pure: no I/O, no models. Given Tandem's values, the base snapshot (the values bo
 on at the last sync) and the external system's values, `record_plan` decides per field, under a
 `Policy`, and says what the base becomes once the plan is applied. The shell applies
 `changes_local` to the client, pushes `changes_remote` through the connector and stores `base`
-on the link; planning again then proposes nothing (idempotence).
+on the link; planning again then proposes nothing (idempotence). A record no client holds yet
+has nothing to decide: `import_values` gives the new client's values and the link's first base.
 
 Three-way rules, after which the policy picks the winner (see `Decision`):
 - a field the remote record does not state (absent key) is left alone: absent means "the source
@@ -45,7 +46,6 @@ class Decision(enum.StrEnum):
 class Mode(enum.StrEnum):
     REFRESH = "refresh"  # remote-only changes come in, local-only ones stay, conflicts reported
     OVERWRITE = "overwrite"  # the remote value wins every field it states
-    IMPORT = "import"  # a new client: every field the remote states comes in
     FIELD_SYNC = "field_sync"  # the person's direction per field; other fields are not planned
 
 
@@ -81,10 +81,6 @@ class Policy:
     @classmethod
     def overwrite(cls) -> Policy:
         return cls(Mode.OVERWRITE)
-
-    @classmethod
-    def import_(cls) -> Policy:
-        return cls(Mode.IMPORT)
 
     @classmethod
     def field_sync(cls, directions: Mapping[str, str], *, can_push: bool = False) -> Policy:
@@ -189,7 +185,7 @@ def record_plan(
     """Plan `fields` (in the order given) of one linked record under `policy`.
 
     `base` is None or empty for a never-synced link. `local` must state every field in scope,
-    as a client always does, except under IMPORT, where there is no client yet. `normalise`
+    as a client always does. `normalise`
     maps a field to the function its values are compared through (as given otherwise); the
     values planned and written are the originals. Base entries of fields out of scope are
     carried over untouched.
@@ -199,10 +195,9 @@ def record_plan(
     scope = list(dict.fromkeys(fields))
     if policy.mode == Mode.FIELD_SYNC:
         scope = [name for name in scope if name in policy.directions]
-    if policy.mode != Mode.IMPORT:
-        unstated = [name for name in scope if name not in local]
-        if unstated:
-            raise ValueError(f"Local values lack fields in scope: {', '.join(unstated)}.")
+    unstated = [name for name in scope if name not in local]
+    if unstated:
+        raise ValueError(f"Local values lack fields in scope: {', '.join(unstated)}.")
 
     planned = []
     new_base = dict(previous_base)
@@ -227,9 +222,8 @@ def record_plan(
 
 def import_values(*, remote: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """A new client's values from a record no client holds: every field in `fields` the record
-    states. They are also the new link's base. The same as `record_plan`'s `changes_local` and
-    `base` under `Policy.import_()` with no local values and no base, without a plan of every
-    field: an import takes in each of a practice's records."""
+    states, as it states it (a field it does not state keeps the client's default). They are
+    also the new link's base, so a refresh of the unchanged record then proposes nothing."""
     return {name: remote[name] for name in fields if name in remote}
 
 
@@ -257,7 +251,7 @@ def _decide(
         return Decision.UNCHANGED if same(local, base) or local is ABSENT else Decision.KEEP_LOCAL
     if same(local, remote):
         return Decision.UNCHANGED
-    if policy.mode in (Mode.OVERWRITE, Mode.IMPORT):
+    if policy.mode == Mode.OVERWRITE:
         return Decision.TAKE_REMOTE
     if policy.mode == Mode.FIELD_SYNC:
         if policy.directions[name] == Direction.TO_LOCAL:

@@ -32,14 +32,9 @@ def policies(draw):
 
 @st.composite
 def situations(draw, policy=None):
-    """Keyword arguments for `record_plan`: a Tandem client states every field, except one
-    being imported, which may state none."""
+    """Keyword arguments for `record_plan`: a Tandem client states every field."""
     chosen = draw(policies() if policy is None else policy)
-    local = (
-        draw(PM_VALUES)
-        if chosen.mode == Mode.IMPORT
-        else draw(st.fixed_dictionaries(dict.fromkeys(FIELDS, VALUES)))
-    )
+    local = draw(st.fixed_dictionaries(dict.fromkeys(FIELDS, VALUES)))
     normalise = draw(st.sampled_from([None, dict.fromkeys(FIELDS, loosely)]))
     return {
         "local": local,
@@ -92,8 +87,8 @@ def test_nothing_is_pushed_to_a_connection_that_cannot_take_it(situation):
         assert Decision.PUSH_LOCAL not in plan.decisions.values()
 
 
-@given(situations(policy=st.sampled_from([Policy.overwrite(), Policy.import_()])))
-def test_overwrite_and_import_leave_tandem_as_the_remote_states_it(situation):
+@given(situations(policy=st.just(Policy.overwrite())))
+def test_overwrite_leaves_tandem_as_the_remote_states_it(situation):
     plan = record_plan(**situation)
 
     after = applied(situation, plan)
@@ -191,22 +186,16 @@ TestTandemAndPracticeManagement = TandemAndPracticeManagement.TestCase
 TestTandemAndPracticeManagement.settings = settings(max_examples=200, stateful_step_count=30)
 
 
-@given(base=PM_VALUES, remote=PM_VALUES)
-def test_importing_into_no_client_takes_every_stated_field_and_keeps_the_base_of_the_rest(
-    base, remote
-):
-    plan = record_plan(local={}, base=base, remote=remote, fields=FIELDS, policy=Policy.import_())
-
-    assert plan.decisions == {
-        name: Decision.TAKE_REMOTE if name in remote else Decision.UNCHANGED for name in FIELDS
-    }
-    assert dict(plan.base) == {**base, **remote}
-
-
 @given(remote=PM_VALUES, fields=st.lists(st.sampled_from(FIELDS), unique=True))
-def test_import_values_are_what_an_import_plan_takes_and_the_base_it_leaves(remote, fields):
-    plan = record_plan(local={}, base=None, remote=remote, fields=fields, policy=Policy.import_())
-
+def test_an_imported_record_refreshed_unchanged_proposes_nothing(remote, fields):
+    """The values an import takes and the base it leaves are in step with the record: a
+    refresh of it finds nothing to take, push or review, whatever the policy."""
     values = import_values(remote=remote, fields=fields)
+    client = {name: values.get(name, "") for name in fields}
 
-    assert values == plan.changes_local == dict(plan.base)
+    assert values == {name: remote[name] for name in fields if name in remote}
+    for policy in (Policy.refresh(can_push=True), Policy.overwrite()):
+        plan = record_plan(local=client, base=values, remote=remote, fields=fields, policy=policy)
+        assert plan.changes_local == plan.changes_remote == {}
+        assert plan.conflicts == ()
+        assert dict(plan.base) == values
