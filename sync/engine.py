@@ -379,17 +379,14 @@ class _Execution:
             for problem in problems:
                 tally.add(RecordOutcome.FAILED)
                 tally.records.append(
-                    (
+                    _record_row(
                         run.pk,
                         (problem.external_id or f"unreadable:{problem.label}")[:100],
-                        problem.label[:255],
+                        problem.label,
                         None,
                         RecordOutcome.FAILED,
-                        {},
-                        {},
-                        [],
-                        problem.message,
-                        _jsonable_raw(problem.raw),
+                        message=problem.message,
+                        raw=_jsonable_raw(problem.raw),
                     )
                 )
             self._apply(run, records, tally)
@@ -404,6 +401,8 @@ class _Execution:
             self.run = run
 
     def _apply(self, run: SyncRun, records: list[ExternalRecord], tally: _Tally) -> None:
+        # Unordered, so the database finds each link through the unique index on (connection,
+        # external id) rather than walking the connection's links in order.
         linked = Link.objects.filter(
             connection=self.connection, external_id__in=[r.external_id for r in records]
         ).order_by()
@@ -651,17 +650,13 @@ class _Execution:
             flagged = list(missing)
             _records_save(
                 [
-                    (
+                    _record_row(
                         run.pk,
                         link.external_id,
                         link.external_name,
                         link.client_id,
                         RecordOutcome.FLAGGED,
-                        {},
-                        {},
-                        [],
-                        message,
-                        {},
+                        message=message,
                     )
                     for link in flagged
                 ]
@@ -874,18 +869,46 @@ def _outcome(
     pushable: list[str] | None = None,
     message: str = "",
 ) -> tuple:
-    """A row of SyncRunRecord, in RECORD_FIELDS order."""
-    return (
+    """The run's row of what became of `record`."""
+    return _record_row(
         run.pk,
         record.external_id,
-        record.display_name[:255],
+        record.display_name,
+        client_id,
+        outcome,
+        changes=changes,
+        conflicts=conflicts,
+        pushable=pushable,
+        message=message,
+        raw=_jsonable_raw(record.raw) if outcome == RecordOutcome.FAILED else None,
+    )
+
+
+def _record_row(
+    run_id: int,
+    external_id: str,
+    external_name: str,
+    client_id: int | None,
+    outcome: str,
+    *,
+    changes: dict | None = None,
+    conflicts: dict | None = None,
+    pushable: list[str] | None = None,
+    message: str = "",
+    raw: dict | None = None,
+) -> tuple:
+    """A row of SyncRunRecord, in RECORD_FIELDS order."""
+    return (
+        run_id,
+        external_id,
+        external_name[:255],
         client_id,
         outcome,
         changes or {},
         conflicts or {},
         pushable or [],
         message,
-        _jsonable_raw(record.raw) if outcome == RecordOutcome.FAILED else {},
+        raw or {},
     )
 
 
