@@ -54,7 +54,7 @@ def _keys(keys: tuple[str, ...]) -> _Keys:
     return _Keys(keys)
 
 
-def keys() -> _Keys:
+def _configured_keys() -> _Keys:
     return _keys(tuple(settings.TANDEM_ENCRYPTION_KEYS))
 
 
@@ -66,7 +66,7 @@ def _forget_keys(*, setting: str, **kwargs) -> None:
 
 def encrypt(plaintext: str) -> str:
     nonce = os.urandom(_GCM_NONCE_BYTES)
-    sealed = keys().gcm[0].encrypt(nonce, plaintext.encode(), None)
+    sealed = _configured_keys().gcm[0].encrypt(nonce, plaintext.encode(), None)
     return _GCM_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
@@ -74,14 +74,14 @@ def decrypt(ciphertext: str) -> str:
     if ciphertext.startswith(_GCM_PREFIX):
         sealed = base64.urlsafe_b64decode(ciphertext.removeprefix(_GCM_PREFIX))
         nonce, sealed = sealed[:_GCM_NONCE_BYTES], sealed[_GCM_NONCE_BYTES:]
-        for gcm in keys().gcm:
+        for gcm in _configured_keys().gcm:
             try:
                 return gcm.decrypt(nonce, sealed, None).decode()
             except InvalidTag:
                 continue
         raise _key_removed()
     try:
-        return keys().fernet.decrypt(ciphertext.encode()).decode()
+        return _configured_keys().fernet.decrypt(ciphertext.encode()).decode()
     except InvalidToken as error:
         raise _key_removed() from error
 

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from integrations.crypto import EncryptedTextField, SecretKeysJSONField
+from tandem.bulk import objects_update
 
 BATCH = 1000
 
@@ -25,9 +26,11 @@ class Command(BaseCommand):
                 for row in rows.iterator(chunk_size=BATCH):
                     batch.append(row)
                     if len(batch) == BATCH:
-                        count += manager.bulk_update(batch, names)
+                        objects_update(batch, names)
+                        count += len(batch)
                         batch = []
-                count += manager.bulk_update(batch, names) if batch else 0
+                objects_update(batch, names)
+                count += len(batch)
             self.stdout.write(f"{model._meta.label}: re-encrypted {count} row(s).")
 
 
