@@ -1,8 +1,8 @@
 """The sync engine's imperative shell: one run over one connection, a batch at a time.
 
 The decisions are the planner's (`sync.planner`); this module reads, writes and records. Each
-batch (a page of the listing, or a slice of the records a run is limited to) is applied in one
-transaction that also saves the run's counts and its cursor, so a run whose worker dies resumes
+batch (whole pages of the listing, or a slice of the records a run is limited to) is applied in
+one transaction that also saves the run's counts and its cursor, so a run whose worker dies resumes
 after the last committed batch, and applying a batch again changes nothing more: a linked
 record whose values are in step plans to nothing, and an imported record is linked by then.
 
@@ -65,6 +65,11 @@ logger = logging.getLogger(__name__)
 
 # Records of a limited run read per transaction.
 SCOPE_BATCH = 500
+# Records of a listing applied per transaction, in whole pages. A batch writes each record to
+# several indexes in random places, and commits every page those writes touched: five pages
+# of 1,000 a commit took a 100,000-client import from 49 s to 38 s on SQLite. Larger batches
+# gain less, and hold SQLite's write lock longer (about 2 s at this size) while people save.
+LISTING_BATCH_RECORDS = 5_000
 # A whole listing with no record at all, from a connection whose copy holds at least this many,
 # is a fault of the source, not a practice that lost every client overnight.
 EMPTY_SOURCE_MIN = 1
@@ -297,7 +302,10 @@ class _Execution:
     # Sources ----------------------------------------------------------------------------------
     def _listing_batches(self) -> Iterator[tuple[list[ExternalRecord], list[RecordProblem], dict]]:
         page_token = self.run.cursor.get("page_token")
-        first = not self.run.cursor.get("pages")
+        pages = self.run.cursor.get("pages", 0)
+        first = not pages
+        records: list[ExternalRecord] = []
+        problems: list[RecordProblem] = []
         while True:
             page = self.connector.list_clients(
                 page_token=page_token, modified_since=self.run.modified_since
@@ -305,12 +313,14 @@ class _Execution:
             if first:
                 self._empty_source_check(page)
                 first = False
-            cursor = {
-                "page_token": page.next_token,
-                "pages": self.run.cursor.get("pages", 0) + 1,
-            }
-            yield list(page.records), list(page.problems), cursor
-            if page.next_token is None:
+            pages += 1
+            records.extend(page.records)
+            problems.extend(page.problems)
+            last = page.next_token is None
+            if last or len(records) + len(problems) >= LISTING_BATCH_RECORDS:
+                yield records, problems, {"page_token": page.next_token, "pages": pages}
+                records, problems = [], []
+            if last:
                 return
             page_token = page.next_token
 

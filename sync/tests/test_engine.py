@@ -303,11 +303,31 @@ def test_a_rate_limited_listing_waits_and_carries_on(
     assert Client.objects.filter(firm=firm).count() == live_count(sandbox)
 
 
+def test_a_listing_is_applied_in_batches_of_whole_pages(
+    sandbox, connection, admin_user, monkeypatch
+):
+    monkeypatch.setattr("integrations.connectors.xpm.connector.XpmConnector.PAGE_SIZE", 10)
+    monkeypatch.setattr("sync.engine.LISTING_BATCH_RECORDS", 25)
+    started = sync_run_start(connection=connection, acting_user=admin_user, kind="import")
+    committed = []
+
+    sync_run_execute(
+        run_id=started.pk, progress=lambda run: committed.append((run.processed, run.cursor))
+    )
+
+    total = live_count(sandbox)
+    assert total > 30
+    assert [processed for processed, _ in committed] == [*range(30, total, 30), total]
+    assert [cursor["pages"] for _, cursor in committed][:2] == [3, 6]
+    assert committed[-1][1]["page_token"] is None
+
+
 @pytest.mark.postgres
 def test_a_run_whose_worker_died_resumes_after_its_last_batch(
     sandbox, connection, admin_user, firm, monkeypatch
 ):
     monkeypatch.setattr("integrations.connectors.xpm.connector.XpmConnector.PAGE_SIZE", 10)
+    monkeypatch.setattr("sync.engine.LISTING_BATCH_RECORDS", 10)
     started = sync_run_start(connection=connection, acting_user=admin_user, kind="import")
     batches = []
 
