@@ -67,7 +67,7 @@ logger = logging.getLogger(__name__)
 SCOPE_BATCH = 500
 # Records of a listing applied per transaction, in whole pages. A batch writes each record to
 # several indexes in random places, and commits every page those writes touched: five pages
-# of 1,000 a commit took a 100,000-client import from 49 s to 38 s on SQLite. Larger batches
+# of 1,000 a commit took a 100,000-client import from 49 s to 38-42 s on SQLite. Larger batches
 # gain less, and hold SQLite's write lock longer (about 2 s at this size) while people save.
 LISTING_BATCH_RECORDS = 5_000
 # A whole listing with no record at all, from a connection whose copy holds at least this many,
