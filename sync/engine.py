@@ -869,28 +869,18 @@ def _record_from_entry(entry: DirectoryEntry) -> ExternalRecord | RecordProblem:
 
 
 def _outcome(
-    run: SyncRun,
-    record: ExternalRecord,
-    client_id: int | None,
-    outcome: str,
-    *,
-    changes: dict | None = None,
-    conflicts: dict | None = None,
-    pushable: list[str] | None = None,
-    message: str = "",
+    run: SyncRun, record: ExternalRecord, client_id: int | None, outcome: str, **details: Any
 ) -> tuple:
-    """The run's row of what became of `record`."""
+    """The run's row of what became of `record`; `details` as `_record_row` takes them, but
+    for the raw record, kept only when it failed."""
     return _record_row(
         run.pk,
         record.external_id,
         record.display_name,
         client_id,
         outcome,
-        changes=changes,
-        conflicts=conflicts,
-        pushable=pushable,
-        message=message,
         raw=_jsonable_raw(record.raw) if outcome == RecordOutcome.FAILED else None,
+        **details,
     )
 
 
