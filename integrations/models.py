@@ -127,13 +127,16 @@ class Directory(models.Model):
 class DirectoryEntry(models.Model):
     """One external record as last read from the connection, in canonical field names."""
 
+    # No index of its own on either: every query is for one connection, which the unique
+    # constraint and `directory_entry_by_name` begin with, and each index more is written in
+    # a random place for every record an import saves.
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="directory_entries"
+        Connection, on_delete=models.CASCADE, related_name="directory_entries", db_index=False
     )
     external_id = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, blank=True)
     display_name = models.CharField(max_length=255)
-    sort_name = models.CharField(max_length=255, db_index=True)
+    sort_name = models.CharField(max_length=255)
     fields = SecretKeysJSONField(default=dict)
     modified_at = models.DateTimeField(null=True, blank=True)
     archived = models.BooleanField(default=False)

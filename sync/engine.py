@@ -416,12 +416,12 @@ class _Execution:
         linked = Link.objects.filter(
             connection=self.connection, external_id__in=[r.external_id for r in records]
         ).order_by()
-        clients = Client.objects.select_for_update().in_bulk(
-            list(linked.values_list("client_id", flat=True))
-        )
+        client_ids = list(linked.values_list("client_id", flat=True))
+        clients = Client.objects.select_for_update().in_bulk(client_ids)
         # Read once the clients are locked: a merge this waited for may have moved a link to
-        # its survivor, whose lock is then taken too.
-        links = {link.external_id: link for link in linked}
+        # its survivor, whose lock is then taken too. None before, none now but one a person
+        # just made, which fails the batch's insert and has the batch applied again.
+        links = {link.external_id: link for link in linked} if client_ids else {}
         moved = {link.client_id for link in links.values()} - clients.keys()
         if moved:
             clients |= Client.objects.select_for_update().in_bulk(moved)

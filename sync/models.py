@@ -23,7 +23,10 @@ class Link(models.Model):
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="links")
-    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="links")
+    # Found through the unique constraints, which begin with it, rather than an index more.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="links", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     external_name = models.CharField(max_length=255)
     base = SecretKeysJSONField(default=dict, blank=True)
@@ -157,7 +160,10 @@ class SyncRunRecord(models.Model):
     record as it was received in `raw`, for the person and for Retry failed.
     """
 
-    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="records")
+    # Found through the unique constraint and the outcome index, which begin with it.
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     external_name = models.CharField(max_length=255, blank=True)
     client = models.ForeignKey(
