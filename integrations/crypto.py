@@ -10,7 +10,7 @@ that a tenth of a 100,000-client import; GCM is one call into OpenSSL, authentic
 
 import base64
 import os
-from functools import cache, lru_cache
+from functools import cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -129,30 +129,44 @@ class SecretKeysJSONField(models.JSONField):
 
 
 def _secrets_apply(document, change):
-    # Only containers are walked into: a sync writes several documents for each of 100,000
-    # records, almost all flat.
+    if isinstance(document, dict) and _FLAT_VALUES.issuperset(map(type, document.values())):
+        # Almost every document is flat (a sync writes several for each of 100,000 records):
+        # its keys are looked up a whole document at a time, and it is copied only to change it.
+        secret = _secret_keys(document)
+        if not secret:
+            return document
+        return {**document, **{key: _all_strings(document[key], change) for key in secret}}
     if isinstance(document, dict):
-        applied = {}
-        for key, value in document.items():
-            if _names_secret(key):
-                applied[key] = _all_strings(value, change)
-            elif type(value) is str or not isinstance(value, _CONTAINERS):
-                applied[key] = value
-            else:
-                applied[key] = _secrets_apply(value, change)
-        return applied
+        return {
+            key: (_all_strings if _names_secret(key) else _secrets_apply)(value, change)
+            for key, value in document.items()
+        }
     if isinstance(document, list):
-        return [
-            _secrets_apply(value, change) if isinstance(value, _CONTAINERS) else value
-            for value in document
-        ]
+        return [_secrets_apply(value, change) for value in document]
     return document
 
 
-_CONTAINERS = (dict, list)
+_FLAT_VALUES = frozenset({str, int, float, bool, type(None)})
+# Keys met so far, by whether they name a tax number, up to a bound (a failed record's `raw`
+# brings whatever keys the external system sent).
+_SPELLINGS_KEPT = 4096
+_secret_spellings: set[str] = set()
+_plain_spellings: set[object] = set()
 
 
-@lru_cache(maxsize=1024)
+def _secret_keys(document: dict) -> set:
+    keys = document.keys()
+    secret = keys & _secret_spellings
+    for key in keys - _plain_spellings - secret:
+        if _names_secret(key):
+            secret.add(key)
+            if len(_secret_spellings) < _SPELLINGS_KEPT:
+                _secret_spellings.add(key)
+        elif len(_plain_spellings) < _SPELLINGS_KEPT:
+            _plain_spellings.add(key)
+    return secret
+
+
 def _names_secret(key: object) -> bool:
     return isinstance(key, str) and key.replace("_", "").lower() in SECRET_JSON_KEYS
 

@@ -1,5 +1,6 @@
 import base64
 import io
+import json
 
 import pytest
 from cryptography.fernet import Fernet
@@ -110,3 +111,30 @@ def test_tax_numbers_in_json_documents_are_stored_encrypted_and_read_back(firm):
     assert "123-456-789" not in stored
     assert "a@x.nz" in stored
     assert AuditEvent.objects.get(pk=event.pk).changes == changes
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"display_name": "Ngaio Ltd", "tax_number": "123-456-789", "archived": False, "n": 2},
+        {"Client": {"Name": "Ngaio Ltd", "TaxNumber": "123-456-789"}, "Notes": ["tfn"]},
+        [{"IRD_Number": "123-456-789"}, {"tfn": ["123-456-789", {"x": "123-456-789"}]}],
+        {"TFN": "123-456-789", "items": [1, "two", None, {"irdnumber": "123-456-789"}]},
+    ],
+    ids=["flat", "nested", "list", "mixed"],
+)
+def test_every_tax_number_in_a_document_is_encrypted_whatever_its_shape(document):
+    field = crypto.SecretKeysJSONField()
+    before = repr(document)
+
+    stored = field.get_prep_value(document)
+
+    assert "123-456-789" not in repr(stored)
+    assert repr(document) == before
+    assert field.from_db_value(json.dumps(stored), None, db) == document
+
+
+def test_a_document_without_tax_numbers_is_stored_as_it_is():
+    document = {"display_name": "Ngaio Ltd", "notes": "tax number to follow", "tfn_known": False}
+
+    assert crypto.SecretKeysJSONField().get_prep_value(document) == document
