@@ -92,7 +92,7 @@ def rows_insert(
         suffix = f" ON CONFLICT ({targets}) DO UPDATE SET {assignments}"
     if returning:
         suffix += f" RETURNING {quote(opts.pk.column)}"
-    row_placeholder = "(" + ", ".join(["%s"] * len(model_fields)) + ")"
+    row_placeholder = "(" + ", ".join([_placeholder(connection)] * len(model_fields)) + ")"
     per_statement = max(1, _VALUES_PER_STATEMENT // len(model_fields))
     keys: list[Any] = []
     with connection.cursor() as cursor:
@@ -134,6 +134,16 @@ def objects_update(objects: Sequence[Model], fields: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _placeholder(connection) -> str:
+    """How a statement of many values marks each: Django's SQLite cursor turns every "%s" into
+    SQLite's own "?" with a regular expression, a twentieth of an import at 30,000 values a
+    statement, and passes a "?" through as it is. Not while queries are logged, because the
+    log puts each value in place of a "%s"."""
+    if connection.vendor == "sqlite" and not connection.queries_logged:
+        return "?"
+    return "%s"
 
 
 def _prepared(row: Sequence[Any], to_prepare: list[tuple[int, Callable]]) -> list[Any]:

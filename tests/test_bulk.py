@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from clients.models import Client, ClientKind
 from integrations.models import Credential, DirectoryEntry
@@ -83,6 +84,19 @@ def test_many_rows_go_in_several_statements_and_keep_their_order(firm):
     assert len(keys) == len(names)
     stored = dict(Client.objects.filter(pk__in=keys).values_list("pk", "display_name"))
     assert [stored[key] for key in keys] == names
+
+
+def test_rows_inserted_while_queries_are_logged_are_logged_with_their_values(firm):
+    with CaptureQueriesContext(db_connection) as logged:
+        [key] = rows_insert(
+            Client,
+            ["firm", "kind", "display_name"],
+            [(firm.pk, ClientKind.COMPANY, "Kauri Ltd")],
+            returning=True,
+        )
+
+    assert Client.objects.get(pk=key).display_name == "Kauri Ltd"
+    assert "Kauri Ltd" in logged.captured_queries[-1]["sql"]
 
 
 def test_a_field_that_prepares_its_values_is_never_written_as_given(firm):
