@@ -419,8 +419,9 @@ class _Execution:
         client_ids = list(linked.values_list("client_id", flat=True))
         clients = Client.objects.select_for_update().in_bulk(client_ids)
         # Read once the clients are locked: a merge this waited for may have moved a link to
-        # its survivor, whose lock is then taken too. None before, none now but one a person
-        # just made, which fails the batch's insert and has the batch applied again.
+        # its survivor, whose lock is then taken too. With no link before, there is none to
+        # read again: a link a person makes meanwhile fails the batch's insert, and `execute`
+        # applies the batch again.
         links = {link.external_id: link for link in linked} if client_ids else {}
         moved = {link.client_id for link in links.values()} - clients.keys()
         if moved:
