@@ -1,9 +1,13 @@
 """Real headless Chromium against a live Tandem server, the way a person uses it."""
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import TEST_PASSWORD
+
+# Assertions wait as long as actions do: on a 2-core machine running two test workers, Redoc
+# took longer than Playwright's 5 s to render the API's documentation.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(items):
