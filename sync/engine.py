@@ -60,6 +60,7 @@ from sync.relations import link_lookup_for, relations_import
 from sync.snapshots import COMPARE, snapshot_dump
 from sync.suggestions import NAMES_SCORED, SUGGESTION_MIN_SCORE
 from tandem.bulk import objects_update, rows_insert
+from tandem.collector import collector_for_bulk_work
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def sync_run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRu
         return SyncRun.objects.get(pk=run_id)
     try:
         connector = connector_class(run.connection.provider)(run.connection)
-        with connector:
+        with connector, collector_for_bulk_work():
             _Execution(run, connector, owner, progress).execute()
     except _TakenOver:
         return SyncRun.objects.get(pk=run_id)

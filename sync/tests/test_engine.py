@@ -1,6 +1,7 @@
 """The sync engine's shell against the XPM sandbox over loopback HTTP: imports and refreshes,
 what they never touch, and how they survive the faults an external system has."""
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from sync.engine import stale_after, sync_run_execute
 from sync.exceptions import SyncRunRefused
 from sync.models import Link, RecordOutcome, RemoteStatus, SyncRun, SyncRunStatus
 from sync.runs import sync_run_apply, sync_run_retry_failed, sync_run_start
+from tandem.collector import BULK_WORK_THRESHOLD
 
 pytestmark = pytest.mark.django_db
 
@@ -320,6 +322,18 @@ def test_a_listing_is_applied_in_batches_of_whole_pages(
     assert [processed for processed, _ in committed] == [*range(30, total, 30), total]
     assert [cursor["pages"] for _, cursor in committed][:2] == [3, 6]
     assert committed[-1][1]["page_token"] is None
+
+
+def test_a_run_collects_young_objects_less_often_and_as_before_once_done(connection, admin_user):
+    started = sync_run_start(connection=connection, acting_user=admin_user, kind="import")
+    before = gc.get_threshold()
+    during = []
+
+    sync_run_execute(run_id=started.pk, progress=lambda run: during.append(gc.get_threshold()))
+
+    assert during
+    assert {threshold[0] for threshold in during} == {BULK_WORK_THRESHOLD}
+    assert gc.get_threshold() == before
 
 
 @pytest.mark.postgres
