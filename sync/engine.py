@@ -640,7 +640,9 @@ class _Execution:
     # After a whole listing ---------------------------------------------------------------------
     def _flag_missing(self) -> None:
         """Links whose record the complete listing did not include: flagged, never removed.
-        A record listed but unreadable (failed) was there all the same."""
+        A record listed but unreadable (failed) was there all the same. A link made since the
+        run started was made from a record read since (as an import's own links are), so only
+        older links are looked for: after a first import, there are none."""
         seen = DirectoryEntry.objects.filter(
             connection=self.connection, refreshed_at__gte=self.run.started_at
         ).values("external_id")
@@ -648,7 +650,7 @@ class _Execution:
             run_id=self.run.pk, outcome=RecordOutcome.FAILED
         ).values("external_id")
         missing = (
-            Link.objects.filter(connection=self.connection)
+            Link.objects.filter(connection=self.connection, linked_at__lt=self.run.started_at)
             .exclude(external_id__in=seen)
             .exclude(external_id__in=unreadable)
             .exclude(remote_status=RemoteStatus.MISSING)
