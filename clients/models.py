@@ -142,7 +142,6 @@ class Client(models.Model):
                 fields=["firm", "updated_at", "id", "archived_at", "search_text"],
                 name="client_list_updated",
             ),
-            models.Index(fields=["firm", "email"], name="client_firm_email"),
         ]
 
     def __str__(self) -> str:
