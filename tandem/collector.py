@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 # Allocations between young collections while bulk work runs: with it, the import above walks
-# the heap not once, and its collections take 0.5 s in all.
+# the whole heap at most once, and its collections take about 0.5 s in all.
 BULK_WORK_THRESHOLD = 20_000
 
 _lock = threading.Lock()
