@@ -201,25 +201,31 @@ def _claim(run_id: int, owner: str) -> SyncRun | None:
 
 def _modified_since(run: SyncRun):
     """Where a refresh's listing starts: the start of the last complete refresh, less the
-    overlap that keeps a record saved in that same second; None lists everything."""
-    if run.kind != SyncKind.REFRESH or run.external_ids:
+    overlap that keeps a record saved in that same second.
+
+    None lists everything: the first time; for Overwrite, whose external values win for every
+    linked client, changed there or not; and once the last whole listing is older than
+    SYNC_FULL_LISTING_HOURS, because only a whole listing shows which records were deleted.
+    """
+    if run.kind != SyncKind.REFRESH or run.external_ids or run.overwrite:
         return None
     connector = connector_class(run.connection.provider)
     if Capability.LIST_MODIFIED_SINCE not in connector.capabilities:
         return None
-    last = (
-        SyncRun.objects.filter(
-            connection=run.connection,
-            kind=SyncKind.REFRESH,
-            status=SyncRunStatus.SUCCEEDED,
-            dry_run=False,
-            external_ids=[],
-        )
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
+    refreshes = SyncRun.objects.filter(
+        connection=run.connection,
+        kind=SyncKind.REFRESH,
+        status=SyncRunStatus.SUCCEEDED,
+        dry_run=False,
+        external_ids=[],
+    ).order_by("-started_at")
+    last_whole = (
+        refreshes.filter(modified_since__isnull=True).values_list("started_at", flat=True).first()
     )
-    return last - OVERLAP if last else None
+    full_listing_every = timedelta(hours=settings.SYNC_FULL_LISTING_HOURS)
+    if last_whole is None or timezone.now() - last_whole >= full_listing_every:
+        return None
+    return refreshes.values_list("started_at", flat=True).first() - OVERLAP
 
 
 @transaction.atomic

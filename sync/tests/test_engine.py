@@ -5,6 +5,7 @@ import gc
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -182,6 +183,43 @@ def test_a_refresh_after_the_first_asks_only_for_changes(sandbox, connection, ad
     assert second.modified_since is not None
     assert second.modified_since < first.started_at
     assert second.api_calls == 1
+
+
+def test_a_refresh_lists_everything_again_once_the_last_whole_listing_is_old(
+    sandbox, connection, admin_user
+):
+    run(connection, admin_user, kind="import")
+    whole = run(connection, admin_user, kind="refresh")
+    gone = listed(sandbox)[0]
+    pm_delete(sandbox, gone.uuid)
+
+    changes = run(connection, admin_user, kind="refresh")
+    gone_unnoticed = Link.objects.get(external_id=gone.uuid).remote_status
+    SyncRun.objects.filter(pk=whole.pk).update(
+        started_at=whole.started_at - timedelta(hours=settings.SYNC_FULL_LISTING_HOURS)
+    )
+    again = run(connection, admin_user, kind="refresh")
+
+    assert changes.modified_since is not None
+    assert gone_unnoticed == RemoteStatus.PRESENT
+    assert again.modified_since is None
+    assert again.flagged == 1
+    assert Link.objects.get(external_id=gone.uuid).remote_status == RemoteStatus.MISSING
+
+
+def test_an_overwrite_lists_everything_and_takes_what_only_tandem_changed_back(
+    sandbox, connection, admin_user
+):
+    run(connection, admin_user, kind="import")
+    run(connection, admin_user, kind="refresh")
+    pm = next(c for c in listed(sandbox) if c.fields.get("email"))
+    client = linked(connection, pm.uuid)
+    Client.objects.filter(pk=client.pk).update(email="changed-in-tandem@tandem.example")
+
+    overwrite = run(connection, admin_user, kind="refresh", overwrite=True)
+
+    assert overwrite.modified_since is None
+    assert linked(connection, pm.uuid).email == pm.fields["email"].lower()
 
 
 def test_overwrite_changes_client_details_only(sandbox, connection, admin_user, firm):
