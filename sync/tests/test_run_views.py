@@ -143,6 +143,26 @@ def test_run_page_shows_progress_counts_duration_and_who_started_it(
     assert "hx-trigger" not in response.text
 
 
+def test_a_refresh_of_every_client_says_it_flags_those_deleted(as_staff, connection):
+    run = SyncRunFactory(connection=connection, modified_since=None)
+
+    response = as_staff.get(run_url(run))
+
+    assert f"Every client in {connection.provider_name} is read" in response.text
+    assert "clients deleted there are flagged" in response.text
+
+
+def test_a_refresh_of_changes_says_since_when(as_staff, connection):
+    since = timezone.make_aware(timezone.datetime(2026, 11, 20, 9, 30))
+    run = SyncRunFactory(connection=connection, modified_since=since)
+
+    response = as_staff.get(run_url(run))
+
+    assert f"Only the clients changed in {connection.provider_name} since" in response.text
+    assert "20 Nov 2026, 09:30" in response.text
+    assert "deleted there" not in response.text
+
+
 def test_a_run_started_by_the_schedule_says_so(as_staff, connection):
     run = SyncRunFactory(connection=connection, started_by=None)
 

@@ -59,6 +59,7 @@ def test_a_refresh_is_previewed_applied_and_kept_in_the_history(page, log_in, fi
     expect(page.get_by_text("waiting for a worker")).to_be_visible()
     preview_worker = worker_start(page)
     expect(page.get_by_text("Nothing has been changed.")).to_be_visible()
+    expect(page.get_by_text("so clients deleted there are flagged")).to_be_visible()
     would_update = page.locator(".run-counts div").filter(
         has=page.get_by_role("term").filter(has_text="Would be updated")
     )
