@@ -152,6 +152,15 @@ def test_a_refresh_of_every_client_says_it_flags_those_deleted(as_staff, connect
     assert "clients deleted there are flagged" in response.text
 
 
+def test_a_preview_of_every_client_does_not_say_it_flags_anything(as_staff, connection):
+    run = SyncRunFactory(connection=connection, modified_since=None, dry_run=True)
+
+    response = as_staff.get(run_url(run))
+
+    assert f"Every client in {connection.provider_name} is read." in response.text
+    assert "clients deleted there are flagged" not in response.text
+
+
 def test_a_refresh_of_changes_says_since_when(as_staff, connection):
     since = timezone.make_aware(timezone.datetime(2026, 11, 20, 9, 30))
     run = SyncRunFactory(connection=connection, modified_since=since)

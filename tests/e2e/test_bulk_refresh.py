@@ -59,7 +59,7 @@ def test_a_refresh_is_previewed_applied_and_kept_in_the_history(page, log_in, fi
     expect(page.get_by_text("waiting for a worker")).to_be_visible()
     preview_worker = worker_start(page)
     expect(page.get_by_text("Nothing has been changed.")).to_be_visible()
-    expect(page.get_by_text("so clients deleted there are flagged")).to_be_visible()
+    expect(page.get_by_text(f"Every client in {connection.provider_name} is read.")).to_be_visible()
     would_update = page.locator(".run-counts div").filter(
         has=page.get_by_role("term").filter(has_text="Would be updated")
     )
@@ -75,6 +75,7 @@ def test_a_refresh_is_previewed_applied_and_kept_in_the_history(page, log_in, fi
     progress = page.get_by_role("progressbar", name="Records processed")
     apply_worker = worker_start(page)
     expect(page.get_by_text("Done", exact=True)).to_be_visible()
+    expect(page.get_by_text("so clients deleted there are flagged")).to_be_visible()
     expect(progress).to_have_attribute("value", re.compile(r"\d+"))
     assert progress.get_attribute("value") == progress.get_attribute("max")
     apply_worker.join()
