@@ -11,9 +11,10 @@ in two stages:
    by the normaliser), which is why this reaches the top-5 accuracy a full fuzzy scan misses.
    Records sharing an exact email, phone, tax or company number with the query join the pool
    whatever their name, so a renamed company is still found by its number.
-2. Scoring. Each pooled record is scored by `scoring.compare_features` (names plus every other
-   field) and the best come back with their reasons. Ties break on name similarity, then on the
-   order the rows were given in, so results are deterministic.
+2. Scoring. Each pooled record is scored by `scoring.score_features` (names plus every other
+   field) and the best come back with their reasons, from `scoring.compare_features`. Ties
+   break on name similarity, then on the order the rows were given in, so results are
+   deterministic.
 
 Why in memory rather than in the database: the same code then runs on SQLite and PostgreSQL
 (pg_trgm exists only on PostgreSQL, SQLite's FTS5 trigram tokenizer only on SQLite, and neither
@@ -33,7 +34,7 @@ import numpy as np
 
 from .normalise import NICKNAMES
 from .records import Features, MatchRecord, features_of
-from .scoring import compare_features
+from .scoring import compare_features, field_evidence, score_features
 
 # How many records of highest trigram similarity are scored in full. Scoring costs about 20
 # microseconds a record, so a generous pool costs little and makes the trigram stage's own
@@ -114,20 +115,26 @@ class CandidateIndex:
             query = MatchRecord(key=None, name=query)
         wanted = features_of(query, phone_region=self.phone_region)
         positions = self._trigram_pool(wanted, size=pool) | self._exact_pool(wanted)
-        scored = []
+        ranked = []
         for position in positions:
-            comparison = compare_features(wanted, self._features[position])
-            scored.append((-comparison.score, -comparison.name_similarity, position, comparison))
-        scored.sort(key=lambda item: item[:3])
-        return [
-            Candidate(
-                record=self._records[position],
-                score=comparison.score,
-                name_similarity=comparison.name_similarity,
-                reasons=comparison.reasons,
+            evidence = field_evidence(wanted, self._features[position])
+            score, similarity = score_features(wanted, self._features[position], evidence)
+            ranked.append((-score, -similarity, position, evidence))
+        ranked.sort(key=lambda item: item[:3])
+        # Only the records returned get their reasons: sorting and wording them for every
+        # pooled record was a quarter of the time a search took.
+        candidates = []
+        for _, _, position, evidence in ranked[:limit]:
+            comparison = compare_features(wanted, self._features[position], evidence)
+            candidates.append(
+                Candidate(
+                    record=self._records[position],
+                    score=comparison.score,
+                    name_similarity=comparison.name_similarity,
+                    reasons=comparison.reasons,
+                )
             )
-            for _, _, position, comparison in scored[:limit]
-        ]
+        return candidates
 
     def _trigram_pool(self, wanted: Features, *, size: int) -> set[int]:
         grams = name_trigrams(wanted.tokens)

@@ -1,8 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching.records import MatchRecord
-from matching.scoring import compare
+from matching.records import MatchRecord, features_of
+from matching.scoring import compare, compare_features, score_features
 
 
 def person(**fields) -> MatchRecord:
@@ -150,3 +150,10 @@ def test_score_is_symmetric_and_within_bounds(a, b):
 def test_a_record_is_at_least_as_like_itself_as_anything_else(a):
     itself = compare(a, a)
     assert all(not reason.startswith("different") for reason in itself.reasons)
+
+
+@given(records, records)
+def test_scoring_without_reasons_gives_the_same_score_and_name_similarity(a, b):
+    features_a, features_b = features_of(a), features_of(b)
+    full = compare_features(features_a, features_b)
+    assert score_features(features_a, features_b) == (full.score, full.name_similarity)
