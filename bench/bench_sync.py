@@ -15,6 +15,10 @@ Figures:
   median of RUNS);
 - `refresh_1pct_s`, `refresh_1pct_calls`: a refresh after 1,000 clients changed in XPM (changed
   through XPM's own `client.api/update`), as a share of the import in `refresh_1pct_share_*`;
+- `import_100k_into_2k_clients_s`, `import_100k_into_2k_clients_skipped`: the same import
+  into a firm that already has 2,000 clients of its own, 200 of them copied from XPM: every
+  record is first looked for among them, and those alike are left for a person to Link (more
+  than 200, because made-up people share names with some of XPM's 100,000);
 - `import_100k_s_ratelimited`, `import_100k_calls_ratelimited`: the same import with the
   sandbox enforcing XPM's limits (60 calls a minute, 5,000 a day, 5 at once), and
   `import_100k_s_ratelimit_wait`, the least time the minute limit alone imposes on that many
@@ -38,6 +42,8 @@ from bench.support import (
 
 CLIENTS = 100_000
 CHANGED = 1_000
+EXISTING = 2_000
+EXISTING_ALIKE = 200
 SEED = 1
 RUNS = 3
 
@@ -115,6 +121,21 @@ def _measure() -> dict[str, float]:
         )
         _log(f"refresh of 1%: {seconds:.2f} s, {refreshed.api_calls} calls")
 
+        existing_connection = xpm_connect(sandbox, slug="bench-existing")
+        _own_clients_add(existing_connection.firm, alike_from=connection.firm)
+        with_existing, seconds, _ = _sync(existing_connection, kind="import")
+        if (
+            with_existing.created + with_existing.skipped != expected
+            or with_existing.skipped < EXISTING_ALIKE
+        ):
+            raise SystemExit(
+                f"into {EXISTING:,} clients: created {with_existing.created}, skipped "
+                f"{with_existing.skipped} of {expected}: {with_existing.message}"
+            )
+        figures["import_100k_into_2k_clients_s"] = round(seconds, 3)
+        figures["import_100k_into_2k_clients_skipped"] = float(with_existing.skipped)
+        _log(f"import into {EXISTING:,} clients: {seconds:.2f} s, {with_existing.skipped} left")
+
         sandbox.rate_limits_switch(on=True)
         limited_connection = xpm_connect(sandbox, slug="bench-limited")
         limited, seconds, _ = _sync(limited_connection, kind="import")
@@ -142,6 +163,44 @@ def _sync(connection, *, kind: str):
     if finished.status != "succeeded":
         raise SystemExit(f"the {kind} failed: {finished.message}")
     return finished, seconds, _peak_mb() - resident_before
+
+
+def _own_clients_add(firm, *, alike_from) -> None:
+    """EXISTING clients of the firm's own: EXISTING_ALIKE copied from `alike_from`'s imported
+    clients (as a practice has typed in some of its XPM clients), the rest made up."""
+    from faker import Faker
+
+    from clients.models import Client
+
+    copied = Client.objects.filter(firm=alike_from).order_by("id")[: EXISTING_ALIKE * 10 : 10]
+    fake = Faker("en_NZ")
+    fake.seed_instance(SEED)
+    made_up = []
+    for number in range(EXISTING - EXISTING_ALIKE):
+        first, last = fake.first_name(), fake.last_name()
+        made_up.append(
+            Client(
+                firm=firm,
+                kind="individual",
+                first_name=first,
+                last_name=last,
+                display_name=f"{first} {last}",
+                email=f"{first}.{last}.{number}@own.example".lower(),
+            )
+        )
+    copies = [
+        Client(
+            firm=firm,
+            kind=client.kind,
+            display_name=client.display_name,
+            first_name=client.first_name,
+            last_name=client.last_name,
+            email=client.email,
+            date_of_birth=client.date_of_birth,
+        )
+        for client in copied
+    ]
+    Client.objects.bulk_create([*copies, *made_up])
 
 
 def _pm_change(sandbox, connection, *, count: int) -> None:
