@@ -112,6 +112,13 @@ def test_missing_middle_name_costs_little():
     assert 0.8 < result.name_similarity < 1.0
 
 
+def test_a_word_written_twice_is_paired_once():
+    # "jane" and "smith" pair (weights 2 x (4 + 6) and 2 x (5 + 6)); the second "jane" is
+    # left over at 0.4 of its weight (4 + 6).
+    result = compare(person(name="Jane Jane Smith"), person(name="Jane Smith"))
+    assert result.name_similarity == round(42 / 46, 4)
+
+
 def test_nothing_in_common_to_compare():
     result = compare(MatchRecord(key=1), MatchRecord(key=2, name="Jane"))
     assert result.score == 0.0
