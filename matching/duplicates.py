@@ -25,7 +25,7 @@ from itertools import combinations
 
 from .normalise import NICKNAMES
 from .records import Features, MatchRecord, features_of
-from .scoring import best_possible_score, compare_features, field_evidence
+from .scoring import best_possible_score, compare_features, field_evidence, score_features
 
 DUPLICATE_THRESHOLD = 0.95
 MAX_BLOCK = 30
@@ -123,8 +123,9 @@ def _scored_pairs(
         # could not lift them to the threshold, the name comparison is skipped.
         if best_possible_score(evidence) < threshold:
             continue
-        comparison = compare_features(features[i], features[j], evidence)
-        if comparison.score >= threshold:
+        score, _ = score_features(features[i], features[j], evidence)
+        if score >= threshold:
+            comparison = compare_features(features[i], features[j], evidence)
             positions.append((i, j))
             found.append(
                 ScoredPair(

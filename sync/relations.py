@@ -26,7 +26,7 @@ from integrations.connectors.base import Connector, ExternalRecord, ExternalRela
 from integrations.models import Connection
 from matching.duplicates import DUPLICATE_THRESHOLD
 from matching.records import CLIENT_FIELDS, Features, MatchRecord, features_of, record_from_client
-from matching.scoring import NAME_NEUTRAL, compare_features, name_similarity
+from matching.scoring import NAME_NEUTRAL, name_similarity, score_features
 from sync.models import Link
 
 # Among the people already related to the client, names this alike are one person (XPM's
@@ -175,7 +175,7 @@ def _individual_find(*, entity: Client, person: ExternalRecord) -> Client | None
     best: tuple[float, Client] | None = None
     for candidate in _candidates(entity=entity, person=person, related=related_to_entity):
         features = _features(record_from_client(candidate))
-        score = compare_features(wanted, features).score
+        score, _ = score_features(wanted, features)
         if candidate.pk in related_to_entity:
             if name_similarity(wanted, features) < WITHIN_CLIENT_NAME_SIMILARITY:
                 continue
