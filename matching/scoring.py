@@ -86,7 +86,7 @@ def _aligned_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     Identical words pair first (most candidates share most words), then the rest greedily by
     similarity; ties break on the words themselves, so the result is the same both ways round.
     Names have a handful of words, so plain lists serve: a `Counter` per comparison was a
-    third of the time an import spent looking for duplicates.
+    quarter of the time an import spent looking for lookalikes of the clients it creates.
     """
     left_a: list[str] = []
     left_b = list(b)
