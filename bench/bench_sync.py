@@ -172,7 +172,11 @@ def _own_clients_add(firm, *, alike_from) -> None:
 
     from clients.models import Client
 
-    copied = Client.objects.filter(firm=alike_from).order_by("id")[: EXISTING_ALIKE * 10 : 10]
+    copied = (
+        Client.objects.filter(firm=alike_from)
+        .order_by("id")
+        .values("kind", "display_name", "first_name", "last_name", "email", "date_of_birth")
+    )[: EXISTING_ALIKE * 10 : 10]
     fake = Faker("en_NZ")
     fake.seed_instance(SEED)
     made_up = []
@@ -188,18 +192,7 @@ def _own_clients_add(firm, *, alike_from) -> None:
                 email=f"{first}.{last}.{number}@own.example".lower(),
             )
         )
-    copies = [
-        Client(
-            firm=firm,
-            kind=client.kind,
-            display_name=client.display_name,
-            first_name=client.first_name,
-            last_name=client.last_name,
-            email=client.email,
-            date_of_birth=client.date_of_birth,
-        )
-        for client in copied
-    ]
+    copies = [Client(firm=firm, **values) for values in copied]
     Client.objects.bulk_create([*copies, *made_up])
 
 
