@@ -160,3 +160,39 @@ def test_an_update_of_many_objects_prepares_encrypted_and_json_values(firm):
         [(stored,)] = cursor.fetchall()
     assert "123-456-789" not in stored
     assert "a@x.nz" in stored
+
+
+def test_json_documents_read_back_as_the_orm_would_have_written_them(firm):
+    connection = ConnectionFactory(firm=firm)
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    document = {
+        "name": "Mere Tūhoe, Ōtaki",
+        "numbers": {1: "one", "big": 2**70, "ratio": 0.25, "none": None, "yes": True},
+        "lines": ["1 Kauri Road", ""],
+    }
+    fields = ["connection", "external_id", "display_name", "sort_name", "fields", "refreshed_at"]
+    rows_insert(DirectoryEntry, fields, [(connection.pk, "BULK", "M", "m", document, when)])
+    DirectoryEntry.objects.create(
+        connection=connection,
+        external_id="ORM",
+        display_name="M",
+        sort_name="m",
+        fields=document,
+        refreshed_at=when,
+    )
+
+    stored = dict(
+        DirectoryEntry.objects.filter(connection=connection).values_list("external_id", "fields")
+    )
+    assert stored["BULK"] == stored["ORM"]
+    assert stored["BULK"]["numbers"]["1"] == "one"
+    assert stored["BULK"]["numbers"]["big"] == 2**70
+
+
+def test_a_json_document_the_orm_would_refuse_is_refused(firm):
+    connection = ConnectionFactory(firm=firm)
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    fields = ["connection", "external_id", "display_name", "sort_name", "fields", "refreshed_at"]
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        rows_insert(DirectoryEntry, fields, [(connection.pk, "A1", "M", "m", {"seen": when}, when)])
