@@ -136,6 +136,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     staff_members = [staff] if staff else staff_list(firm=request.firm)
 
+    # A week that holds today opens on today's day, as a person switching to Day expects.
+    day_shown = today if today in period.days else period.first
+
     def calendar_url(view=view, day=period.first) -> str:
         query = {"view": view, "date": day.isoformat()}
         if staff:
@@ -157,7 +160,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 "previous": calendar_url(day=period.previous),
                 "next": calendar_url(day=period.next),
                 "today": calendar_url(day=today),
-                "day": calendar_url(view=CalendarView.DAY),
+                "day": calendar_url(view=CalendarView.DAY, day=day_shown),
                 "week": calendar_url(view=CalendarView.WEEK),
             },
             "day_links": [

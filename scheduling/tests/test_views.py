@@ -227,6 +227,17 @@ def test_the_day_calendar_links_to_the_days_around_it(as_staff, staff_user):
     assertContains(response, "Monday 4 March 2030")
 
 
+def test_day_opens_on_today_from_this_week_and_on_its_first_day_from_another(as_staff):
+    url = reverse("scheduling:calendar")
+    today = timezone.localdate()
+
+    this_week = as_staff.get(url).context["links"]["day"]
+    other_week = as_staff.get(url, {"view": "week", "date": "2030-03-06"}).context["links"]["day"]
+
+    assert this_week == f"{url}?view=day&date={today.isoformat()}"
+    assert other_week == f"{url}?view=day&date=2030-03-04"
+
+
 def test_the_calendar_filters_by_staff_member(as_staff, acme, staff_user, admin_user):
     AppointmentFactory(client=acme, staff=admin_user, starts_at=at("10:00"), ends_at=at("11:00"))
 
