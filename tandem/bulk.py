@@ -3,14 +3,13 @@
 `QuerySet.bulk_create` builds a model instance per row and prepares every value through its
 field, about thirty calls a row for a client, and on SQLite sends at most 999 values a
 statement: most of the time a 100,000-client import took. These helpers take plain tuples,
-prepare only the values that need it (JSON, dates and times) through the field as Django
-would (JSON documents written by orjson, see `_json_dumped`), pass text, numbers and foreign
-keys as they are, and send few statements. The SQL is
-the same on SQLite (3.35 or later) and PostgreSQL, but for how an insert marks its values (see
-`_placeholder`): multi-row INSERT with RETURNING, INSERT ... ON CONFLICT ... DO UPDATE for
-upserts, and for updates of many objects one UPDATE by primary key each, sent with
-`executemany`. Written by hand because no maintained library does this for Django models on
-both databases.
+prepare only the values that need it (JSON, dates and times) as Django would (but JSON
+documents are written by orjson, see `_json_dumped`), pass text, numbers and foreign keys as
+they are, and send few statements. The SQL is the same on SQLite (3.35 or later) and
+PostgreSQL, but for how an insert marks its values (see `_placeholder`): multi-row INSERT
+with RETURNING, INSERT ... ON CONFLICT ... DO UPDATE for upserts, and for updates of many
+objects one UPDATE by primary key each, sent with `executemany`. Written by hand because no
+maintained library does this for Django models on both databases.
 """
 
 import functools
