@@ -111,6 +111,14 @@ class WSGIServer(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
+    def handle_error(self, request, client_address) -> None:
+        # A client that gives up before the answer is written (an impatient timeout, as the
+        # "slow" fault invites) is XPM's everyday weather, not a fault of the server's.
+        if isinstance(sys.exception(), ConnectionError):
+            logger.debug("%s hung up before the answer was written", client_address[0])
+            return
+        super().handle_error(request, client_address)
+
     def get_request(self):
         connection, address = super().get_request()
         # Without it, Nagle's algorithm meets delayed ACKs: about 40 ms lost per response.
